@@ -1,0 +1,25 @@
+package io.pharos.proxy.cluster;
+
+import io.pharos.health.HealthState;
+
+/**
+ * A backend as one snapshot sees it: the live {@link Backend} plus the weight and state that were
+ * current when the snapshot was built. Immutable.
+ *
+ * @param backend        the live backend
+ * @param weight         0..65535; 0 takes no new traffic
+ * @param state          health or operator state at build time
+ * @param readySinceNanos {@link System#nanoTime()} when it last became usable (slow start ramps from here)
+ */
+public record ClusterMember(Backend backend, int weight, HealthState state, long readySinceNanos) {
+
+    /** Whether selection may send new traffic here (outside panic routing). */
+    public boolean isUsable() {
+        return weight > 0 && state.acceptsTraffic();
+    }
+
+    /** Whether panic routing may send new traffic here: everything an operator has not taken out. */
+    public boolean isPanicUsable() {
+        return weight > 0 && state != HealthState.DRAINING;
+    }
+}

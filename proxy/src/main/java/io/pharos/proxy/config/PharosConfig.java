@@ -1,0 +1,204 @@
+package io.pharos.proxy.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The whole proxy config, validated: built only by {@link ConfigLoader}, immutable afterwards.
+ * The nested records mirror the HOCON tree under {@code pharos}; each key's default is in the loader
+ * and in {@code conf/pharos.conf}.
+ */
+public record PharosConfig(
+        Optional<Path> source,
+        int workers,
+        AdminConfig admin,
+        Optional<EventsConfig> events,
+        HttpConfig http,
+        ShutdownConfig shutdown,
+        AccessLogConfig accessLog,
+        List<ListenerConfig> listeners,
+        Map<String, ClusterConfig> clusters) {
+
+    /** {@code workers} resolved: 0 means the number of cores. */
+    public int effectiveWorkers() {
+        return workers > 0 ? workers : Runtime.getRuntime().availableProcessors();
+    }
+
+    public record AdminConfig(HostPort listen, Optional<String> token, Optional<Path> stateFile) {
+        @Override
+        public String toString() {
+            return "AdminConfig[listen=" + listen + ", token=" + (token.isPresent() ? "(set)" : "(none)") + ", stateFile=" + stateFile + "]";
+        }
+    }
+
+    public record EventsConfig(Path file, String region, int capacity) {
+    }
+
+    /**
+     * Client-side HTTP limits, for every {@code protocol = http} listener.
+     *
+     * @param maxRequestLine    longest request line accepted (over: 414 and close)
+     * @param maxHeaderSize     largest header block accepted (over: 431 and close)
+     * @param headerReadTimeout time allowed to receive a whole request head once its first byte arrived (slow-loris)
+     * @param idleTimeout       a client connection with no request in flight is closed after this
+     */
+    public record HttpConfig(int maxRequestLine, int maxHeaderSize, Duration headerReadTimeout, Duration idleTimeout) {
+    }
+
+    /** @param delay time between {@code /healthz} turning 503 and listeners closing; @param drainTimeout bound on in-flight work at shutdown */
+    public record ShutdownConfig(Duration delay, Duration drainTimeout) {
+    }
+
+    public record AccessLogConfig(boolean enabled, Optional<Path> file) {
+    }
+
+    public enum Protocol { HTTP, TCP }
+
+    public record ListenerConfig(
+            String name,
+            HostPort listen,
+            Protocol protocol,
+            String cluster,
+            Optional<TlsConfig> tls,
+            boolean acceptProxyProtocol) {
+    }
+
+    /** Server-side TLS of a listener: a default certificate plus optional SNI-selected ones. */
+    public record TlsConfig(
+            Path certificate,
+            Path key,
+            List<SniCertificate> sni,
+            Optional<Path> clientCa,
+            List<String> protocols) {
+    }
+
+    public record SniCertificate(List<String> names, Path certificate, Path key) {
+    }
+
+    public enum Algorithm { ROUND_ROBIN, WEIGHTED_ROUND_ROBIN, RANDOM, LEAST_REQUEST, PEAK_EWMA, RING_HASH, MAGLEV }
+
+    public record HashKey(Source source, String name) {
+        public enum Source { HEADER, COOKIE, SOURCE_IP }
+
+        public static HashKey parse(String text) {
+            if (text.equals("source-ip")) {
+                return new HashKey(Source.SOURCE_IP, "");
+            }
+            int colon = text.indexOf(':');
+            if (colon > 0 && colon < text.length() - 1) {
+                String kind = text.substring(0, colon);
+                String name = text.substring(colon + 1);
+                if (kind.equals("header")) {
+                    return new HashKey(Source.HEADER, name);
+                }
+                if (kind.equals("cookie")) {
+                    return new HashKey(Source.COOKIE, name);
+                }
+            }
+            throw new IllegalArgumentException("bad hash-key '" + text + "' (expected header:NAME, cookie:NAME or source-ip)");
+        }
+
+        @Override
+        public String toString() {
+            return source == Source.SOURCE_IP ? "source-ip" : ConfigReader.wireName(source) + ":" + name;
+        }
+    }
+
+    /**
+     * How a cluster picks a backend.
+     *
+     * @param algorithm       config {@code balancer}
+     * @param hashKey         config {@code hash-key}, required by ring-hash and maglev
+     * @param choiceCount     P2C choices for least-request and peak-ewma ({@code choice-count})
+     * @param ewmaDecay       peak-EWMA decay time ({@code ewma-decay})
+     * @param minRingSize     ring-hash minimum ring size ({@code ring-size})
+     * @param maglevTableSize maglev lookup table size, a prime ({@code table-size})
+     * @param panicThreshold  percent of healthy backends under which all non-draining ones are used; 0 disables
+     * @param slowStart       ramp-up window of a backend that became healthy or was added; 0 disables
+     * @param slowStartFloor  share of the weight a backend starts its ramp with (0..1]
+     */
+    public record BalancerConfig(
+            Algorithm algorithm,
+            Optional<HashKey> hashKey,
+            int choiceCount,
+            Duration ewmaDecay,
+            int minRingSize,
+            int maglevTableSize,
+            int panicThreshold,
+            Duration slowStart,
+            double slowStartFloor) {
+    }
+
+    public record BackendConfig(String name, HostPort address, int weight) {
+    }
+
+    public record StatusRange(int from, int to) {
+        public boolean contains(int status) {
+            return status >= from && status <= to;
+        }
+
+        @Override
+        public String toString() {
+            return from == to ? Integer.toString(from) : from + "-" + to;
+        }
+    }
+
+    public enum CheckType { TCP, HTTP }
+
+    public enum InitialState { OPTIMISTIC, PESSIMISTIC }
+
+    /** Active checks ({@code health.active}); defaults follow HAProxy. */
+    public record ActiveCheckConfig(
+            CheckType type,
+            String method,
+            String path,
+            Optional<String> host,
+            List<StatusRange> expectStatus,
+            Optional<String> expectBody,
+            Duration interval,
+            Duration fastInterval,
+            Duration timeout,
+            int rise,
+            int fall,
+            int port,
+            double jitter,
+            InitialState initialState) {
+    }
+
+    /** Passive checks / outlier detection ({@code health.passive}); defaults follow Envoy. */
+    public record PassiveCheckConfig(
+            int consecutiveFailures,
+            int consecutive5xx,
+            Duration baseEjectionTime,
+            Duration maxEjectionTime,
+            int maxEjectionPercent) {
+    }
+
+    public record HealthConfig(Optional<ActiveCheckConfig> active, Optional<PassiveCheckConfig> passive) {
+    }
+
+    /**
+     * @param attempts      total tries of one request (1 = no retry)
+     * @param budgetPercent retries allowed as a share of in-flight requests
+     * @param minConcurrent retries always allowed concurrently, whatever the budget
+     * @param replayBuffer  request body bytes kept for a replay; a body streamed past it is not retried
+     */
+    public record RetryConfig(int attempts, int budgetPercent, int minConcurrent, int replayBuffer) {
+    }
+
+    /** @param connect backend connect; @param request whole response head from the backend; @param idle no bytes either way */
+    public record TimeoutConfig(Duration connect, Duration request, Duration idle) {
+    }
+
+    public record ClusterConfig(
+            String name,
+            BalancerConfig balancer,
+            List<BackendConfig> backends,
+            HealthConfig health,
+            RetryConfig retries,
+            TimeoutConfig timeouts) {
+    }
+}

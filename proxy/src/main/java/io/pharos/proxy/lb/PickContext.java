@@ -1,0 +1,60 @@
+package io.pharos.proxy.lb;
+
+import io.netty.handler.codec.http.HttpHeaders;
+import io.pharos.proxy.cluster.Backend;
+
+import java.net.SocketAddress;
+
+/**
+ * What a {@link LoadBalancer} may look at for one pick: the request's headers (L7; null for L4), the
+ * client address, and the backends this request already tried. Mutable and reused: one instance per
+ * connection handler, confined to its event loop, reset for every request.
+ */
+public final class PickContext {
+    /** Upper bound of tries of one request; retries never exceed it. */
+    public static final int MAX_TRIES = 10;
+
+    private final Backend[] tried = new Backend[MAX_TRIES];
+    private int triedCount;
+    private HttpHeaders headers;
+    private SocketAddress remoteAddress;
+
+    /** Starts a new request (event loop). */
+    public PickContext reset(HttpHeaders headers, SocketAddress remoteAddress) {
+        for (int i = 0; i < triedCount; i++) {
+            tried[i] = null;
+        }
+        triedCount = 0;
+        this.headers = headers;
+        this.remoteAddress = remoteAddress;
+        return this;
+    }
+
+    public HttpHeaders headers() {
+        return headers;
+    }
+
+    public SocketAddress remoteAddress() {
+        return remoteAddress;
+    }
+
+    /** Records a backend this request went to; the next picks exclude it. */
+    public void addTried(Backend backend) {
+        if (triedCount < MAX_TRIES) {
+            tried[triedCount++] = backend;
+        }
+    }
+
+    public int triedCount() {
+        return triedCount;
+    }
+
+    public boolean isTried(Backend backend) {
+        for (int i = 0; i < triedCount; i++) {
+            if (tried[i] == backend) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
