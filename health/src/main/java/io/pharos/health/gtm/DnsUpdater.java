@@ -109,6 +109,14 @@ final class DnsUpdater {
      * backoff until one answers. Empty when no state record exists yet (or it is unreadable).
      */
     Optional<Optional<DnsState>> readState() {
+        return readState(true);
+    }
+
+    /**
+     * As {@link #readState()}; with {@code retry} false, one pass over the servers only (empty when
+     * none answered).
+     */
+    Optional<Optional<DnsState>> readState(boolean retry) {
         Backoff backoff = new Backoff();
         while (running.getAsBoolean()) {
             for (int i = 0; i < config.dns().servers().size(); i++) {
@@ -122,7 +130,7 @@ final class DnsUpdater {
                     LOG.log(Level.WARNING, lastError);
                 }
             }
-            if (!backoff.sleep()) {
+            if (!retry || !backoff.sleep()) {
                 break;
             }
         }

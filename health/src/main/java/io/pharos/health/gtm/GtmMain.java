@@ -1,0 +1,56 @@
+package io.pharos.health.gtm;
+
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code bin/pharos gtm -c conf/gtm.conf}: loads the config (an invalid one exits 2 with one line per
+ * problem, naming its path), starts the {@link GtmSidecar} and runs until SIGTERM/SIGINT.
+ */
+public final class GtmMain {
+    private GtmMain() {
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        Path file = null;
+        for (int i = 0; i < args.length; i++) {
+            if (("-c".equals(args[i]) || "--config".equals(args[i])) && i + 1 < args.length) {
+                file = Path.of(args[++i]);
+            } else {
+                usage("unknown argument: " + args[i]);
+            }
+        }
+        if (file == null) {
+            usage("missing -c FILE");
+        }
+        GtmConfig config;
+        try {
+            config = GtmConfigLoader.load(file);
+        } catch (GtmConfigException e) {
+            for (String p : e.problems()) {
+                System.err.println(p);
+            }
+            System.exit(2);
+            return;
+        }
+        GtmSidecar sidecar;
+        try {
+            sidecar = GtmSidecar.start(config);
+        } catch (Exception e) {
+            System.err.println("pharos gtm: cannot start: " + e);
+            System.exit(1);
+            return;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            sidecar.close();
+            stopped.countDown();
+        }, "pharos-gtm-shutdown"));
+        stopped.await();
+    }
+
+    private static void usage(String problem) {
+        System.err.println("usage: pharos gtm -c FILE   (" + problem + ")");
+        System.exit(2);
+    }
+}
