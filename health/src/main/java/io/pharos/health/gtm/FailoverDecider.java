@@ -232,9 +232,12 @@ final class FailoverDecider {
         return decided(switchTo(nowMillis, target, "manual failover requested")).orElseThrow();
     }
 
-    /** The operator asks to return to the highest-priority healthy region (the manual failback path). */
+    /**
+     * The operator asks to return to the highest-priority region that is up (the manual failback
+     * path; one failed round since it came up does not veto the operator).
+     */
     Decision requestFailback(long nowMillis) throws RefusedException {
-        Optional<RegionState> best = regions.values().stream().filter(RegionState::eligible).findFirst();
+        Optional<RegionState> best = regions.values().stream().filter(r -> r.status == Status.UP).findFirst();
         if (best.isEmpty()) {
             throw new RefusedException(409, "no region is healthy");
         }

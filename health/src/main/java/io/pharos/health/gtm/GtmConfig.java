@@ -15,8 +15,8 @@ import java.util.Optional;
  * @param recordTypes       which address RRsets are managed: {@code A}, {@code AAAA} or both
  * @param ttl               TTL of the published records
  * @param regions           regions in priority order (first = preferred)
- * @param interval          probe round interval
- * @param fastInterval      round interval while a region is suspected (proxy said cluster down, or failures started)
+ * @param interval          pause between the end of one probe of a region and the next
+ * @param fastInterval      the same while a region is suspected (proxy said cluster down, or failures started)
  * @param timeout           per-probe timeout
  * @param failureThreshold  N: consecutive failed rounds before a region is down
  * @param recoveryThreshold M: consecutive good rounds before a region is up again (>= N)

@@ -136,9 +136,6 @@ public final class GtmConfigLoader {
         Duration interval = r.duration("interval", Duration.ofSeconds(2));
         Duration fastInterval = r.duration("fast-interval", Duration.ofMillis(500));
         Duration timeout = r.duration("timeout", Duration.ofSeconds(1));
-        if (timeout.compareTo(interval) > 0) {
-            r.problem("timeout", timeout + " is longer than interval " + interval);
-        }
         if (fastInterval.compareTo(interval) > 0) {
             r.problem("fast-interval", fastInterval + " is longer than interval " + interval);
         }

@@ -180,6 +180,18 @@ class FailoverDeciderTest {
     }
 
     @Test
+    void manualFailbackIsNotVetoedByOneFailedRoundOfAnUpRegion() throws Exception {
+        FailoverDecider d = decider(Failback.MANUAL);
+        failOverToSecondary(d);
+        for (int i = 0; i < 5; i++) {
+            round(d, true, true, true);
+        }
+        round(d, false, true, true);
+        assertEquals(Status.UP, d.region("primary").status);
+        assertEquals("primary", d.requestFailback(now).to());
+    }
+
+    @Test
     void autoFailbackWaitsForMSuccessesAndMinHold() {
         FailoverDecider d = decider(Failback.AUTO);
         failOverToSecondary(d);

@@ -162,6 +162,7 @@ class GtmSidecarIT {
         assertEquals(202, back.statusCode(), back.body());
         assertTrue(back.body().contains("\"to\":\"primary\""), back.body());
         await("manual failback applied", () -> dnsIs("127.0.0.2", "epoch=3 region=primary"));
+        await("and confirmed by the sidecar", () -> status(s, "s3cret").contains("\"active\":\"primary\",\"epoch\":3,"));
 
         HttpResponse<String> manual = send(s, "POST", "/failover?to=secondary", "s3cret");
         assertEquals(202, manual.statusCode(), manual.body());
@@ -213,6 +214,36 @@ class GtmSidecarIT {
         }
         assertEquals(List.of("epoch=1 region=primary", "epoch=2 region=secondary", "epoch=3 region=primary"), seen,
                 "no flip-flop, one epoch increment per switch");
+    }
+
+    @Test
+    void bindDownDuringAFailoverIsRetriedAndAppliedWhenItReturns() throws Exception {
+        GtmSidecar s = sidecar("failback = manual");
+        await("first state", () -> dnsIs("127.0.0.2", "epoch=1 region=primary"));
+        await("status follows it", () -> status(s, null).contains("\"active\":\"primary\",\"epoch\":1"));
+        bind.stop();
+        primary.stop();
+        await("the switch is decided and retried while BIND is down", () -> {
+            String st = status(s, null);
+            return st.contains("\"pending\":\"secondary\"") && st.contains("failed: Connection refused; retrying");
+        });
+        bind.launch();
+        await("applied when BIND is back", () -> dnsIs("127.0.0.3", "epoch=2 region=secondary"));
+        await("status follows it", () -> status(s, null).contains("\"active\":\"secondary\",\"epoch\":2,"));
+    }
+
+    @Test
+    void wrongTsigSecretIsAClearErrorAndChangesNothing() throws Exception {
+        String wrong = java.util.Base64.getEncoder().encodeToString(new byte[32]);
+        GtmSidecar s = GtmSidecar.start(GtmTestSupport.config(bind, wrong, primary.url(), secondary.url(), ""));
+        toClose.add(s);
+        await("the rejection shows in status", () -> status(s, null).contains(
+                "TSIG BADSIG — the signature does not verify: wrong secret (check dns.tsig secret-file/secret-env); nothing changed; retrying"));
+        String metrics = get(s, "/metrics", null).body();
+        assertTrue(metrics.lines().anyMatch(l -> l.startsWith("pharos_gtm_dns_update_failures_total ") && !l.endsWith(" 0")), metrics);
+        assertFalse(status(s, null).contains(wrong), "the secret is never shown");
+        assertEquals(List.of("127.0.0.2"), bind.addresses(APP));
+        assertEquals(List.of(), bind.txt(STATE));
     }
 
     private static long switches(String metrics) {

@@ -27,7 +27,7 @@ final class GtmTestSupport {
                   ]
                   interval = 200ms
                   fast-interval = 100ms
-                  timeout = 200ms
+                  timeout = 2s
                   failure-threshold = 2
                   recovery-threshold = 3
                   min-hold = 1s
