@@ -134,10 +134,10 @@ public final class GtmConfigLoader {
         }
 
         Duration interval = r.duration("interval", Duration.ofSeconds(2));
-        Duration fastInterval = r.duration("fast-interval", Duration.ofMillis(500));
+        Duration fastInterval = r.duration("fast-interval", min(Duration.ofMillis(500), interval));
         Duration timeout = r.duration("timeout", Duration.ofSeconds(1));
         if (fastInterval.compareTo(interval) > 0) {
-            r.problem("fast-interval", fastInterval + " is longer than interval " + interval);
+            r.problem("fast-interval", human(fastInterval) + " is longer than interval " + human(interval));
         }
         int failure = r.integer("failure-threshold", 3, 1, 100);
         int recovery = r.integer("recovery-threshold", 5, 1, 1000);
@@ -249,7 +249,7 @@ public final class GtmConfigLoader {
         Duration retryInitial = r.duration("retry-initial", Duration.ofMillis(250));
         Duration retryMax = r.duration("retry-max", Duration.ofSeconds(10));
         if (retryMax.compareTo(retryInitial) < 0) {
-            r.problem("retry-max", retryMax + " is below retry-initial " + retryInitial);
+            r.problem("retry-max", human(retryMax) + " is below retry-initial " + human(retryInitial));
         }
         Tsig tsig = tsig(r.object("tsig"), env);
         if (!r.has("tsig")) {
@@ -382,6 +382,16 @@ public final class GtmConfigLoader {
         } catch (UnknownHostException e) {
             return null;
         }
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    /** {@code 500ms}, {@code 2s}: durations as the config writes them. */
+    static String human(Duration d) {
+        long ms = d.toMillis();
+        return ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
     }
 
     private static String absolute(String name) {

@@ -102,6 +102,13 @@ class GtmConfigLoaderTest {
     }
 
     @Test
+    void fastIntervalDefaultsToAtMostTheIntervalAndIsChecked() throws Exception {
+        assertEquals(Duration.ofMillis(200), GtmConfigLoader.parse(minimal("interval = 200ms", ""), ENV::get).fastInterval());
+        assertEquals(Duration.ofMillis(500), GtmConfigLoader.parse(minimal("", ""), ENV::get).fastInterval());
+        assertEquals(List.of("gtm.fast-interval: 3s is longer than interval 2s"), problems(minimal("fast-interval = 3s", "")));
+    }
+
+    @Test
     void everyProblemIsCollected() {
         String text = minimal("failback = sometimes, ttl = -1s", "").replace("\"127.0.0.2\"", "\"primary.example\"")
                 .replace("servers = [\"127.0.0.1:5353\"]", "servers = [\"127.0.0.1\"]");

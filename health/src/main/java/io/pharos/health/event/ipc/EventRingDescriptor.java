@@ -30,6 +30,9 @@ import java.nio.charset.StandardCharsets;
  *   128 int64  droppedEvents     events the writer dropped because the ring was full
  *   192 int64  writtenEvents     events the writer put into the ring
  *
+ * the ring's own trailer (Agrona RingBufferDescriptor) holds, besides its positions, the consumer
+ * heartbeat the sidecar stamps every duty cycle (CONSUMER_HEARTBEAT_OFFSET, epoch millis)
+ *
  * one event = one ring record with msgTypeId 1 (the same bytes are also sent on the broadcast
  * buffer, which `pharos events -f` follows without consuming); record body, little-endian:
  *   0   int64  timeMillis        epoch millis of the change

@@ -16,7 +16,8 @@ import static io.pharos.health.event.ipc.EventRingDescriptor.*;
 /**
  * The sidecar's side of the event IPC: an Agrona {@link Agent} that drains at most
  * {@code maxEventsPerCycle} events from the ring per duty cycle and hands them to a listener, and
- * publishes the writer's heartbeat age and drop count. It is the ring's only consumer.
+ * publishes the writer's heartbeat age and drop count. It is the ring's only consumer and stamps the
+ * ring's consumer heartbeat every duty cycle, so the proxy can tell whether a sidecar is reading.
  *
  * <p>It attaches lazily (the proxy may start later), re-checks the file's identity every
  * {@link #RECHECK_MILLIS} and reattaches when the writer replaced it; a restarted sidecar simply
@@ -92,6 +93,7 @@ public final class EventRingReader implements Agent {
                 }
             }
         }
+        ring.consumerHeartbeatTime(now);
         heartbeatMillis = file.header.getLongAcquire(HEARTBEAT_OFFSET);
         droppedEvents = file.header.getLongVolatile(DROPPED_OFFSET);
         int read = 0;

@@ -75,6 +75,11 @@ public final class EventRingWriter implements HealthEventListener, AutoCloseable
         return file.header.getLongVolatile(DROPPED_OFFSET);
     }
 
+    /** When a reader (the sidecar) last drained the ring, epoch millis; 0 if never. */
+    public long consumerHeartbeatMillis() {
+        return ring.consumerHeartbeatTime();
+    }
+
     /** Events written into the ring, over the life of the file. */
     public long writtenCount() {
         return file.header.getLongVolatile(WRITTEN_OFFSET);

@@ -130,6 +130,7 @@ class EventRingTest {
             clock.advance(5_000);
             reader.doWork();
             assertEquals(5_000, reader.heartbeatAgeMillis(clock.time()), "a dead writer's heartbeat keeps ageing");
+            assertEquals(clock.time(), writer.consumerHeartbeatMillis(), "the writer sees the reader drain");
         }
         reader.onClose();
     }
