@@ -49,6 +49,8 @@ final class GtmSidecar implements AdminActions, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(GtmSidecar.class.getName());
     private static final long HEARTBEAT_POLL_MILLIS = 100;
     private static final int CONFIRM_ATTEMPTS = 10;
+    /** A cluster-down event older than this (a backlog read after a sidecar restart) is no signal. */
+    private static final long STALE_EVENT_MILLIS = 10_000;
 
     private final GtmConfig config;
     private final ScheduledExecutorService control;
@@ -261,9 +263,14 @@ final class GtmSidecar implements AdminActions, AutoCloseable {
         if (e.kind() != HealthEvent.Kind.CLUSTER_DOWN && e.kind() != HealthEvent.Kind.CLUSTER_RECOVERED) {
             return;
         }
+        long age = clock.time() - e.timeMillis();
         control.execute(() -> {
             ProbeSlot slot = slots.get(region);
             if (e.kind() == HealthEvent.Kind.CLUSTER_DOWN) {
+                if (age > STALE_EVENT_MILLIS) {
+                    LOG.log(Level.INFO, "proxy of {0}: ignoring a cluster-down event {1} ms old: {2}", region, age, e);
+                    return;
+                }
                 slot.clustersDown.add(e.cluster());
             } else {
                 slot.clustersDown.remove(e.cluster());

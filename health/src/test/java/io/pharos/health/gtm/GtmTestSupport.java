@@ -1,7 +1,5 @@
 package io.pharos.health.gtm;
 
-import java.time.Duration;
-
 /** Builds sidecar configs against a test {@link BindServer}. */
 final class GtmTestSupport {
     private GtmTestSupport() {
@@ -44,9 +42,5 @@ final class GtmTestSupport {
                 }
                 """.formatted(primaryUrl, secondaryUrl, bind.port, BindServer.KEY_NAME, extra);
         return GtmConfigLoader.parse(text, n -> n.equals("SECRET") ? secret : null);
-    }
-
-    static Duration deadline() {
-        return Duration.ofSeconds(60);
     }
 }
