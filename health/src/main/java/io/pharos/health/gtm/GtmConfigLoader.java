@@ -311,6 +311,9 @@ public final class GtmConfigLoader {
     private static Admin admin(GtmConfigReader r) {
         HostPort listen = hostPort(r, "listen", false).orElse(new HostPort("127.0.0.1", 9902));
         Optional<String> token = Optional.ofNullable(r.string("token", null)).filter(t -> !t.isEmpty());
+        if (token.isPresent() && token.get().length() < 16) {
+            r.problem("token", "too short (at least 16 characters)");
+        }
         if (token.isEmpty() && !isLoopback(listen.host())) {
             r.problem("token", "required when admin.listen (" + listen + ") is not a loopback address");
         }

@@ -144,9 +144,11 @@ class GtmConfigLoaderTest {
     void nonLoopbackAdminNeedsAToken() throws Exception {
         List<String> p = problems(minimal("admin { listen = \"0.0.0.0:9902\" }", ""));
         assertEquals(List.of("gtm.admin.token: required when admin.listen (0.0.0.0:9902) is not a loopback address"), p);
-        GtmConfig c = GtmConfigLoader.parse(minimal("admin { listen = \"0.0.0.0:9902\", token = t0k }", ""), ENV::get);
-        assertEquals("t0k", c.admin().token().orElseThrow());
-        assertFalse(c.admin().toString().contains("t0k"));
+        GtmConfig c = GtmConfigLoader.parse(minimal("admin { listen = \"0.0.0.0:9902\", token = t0ken-t0ken-t0ken }", ""), ENV::get);
+        assertEquals("t0ken-t0ken-t0ken", c.admin().token().orElseThrow());
+        assertFalse(c.admin().toString().contains("t0ken"));
+        assertEquals(List.of("gtm.admin.token: too short (at least 16 characters)"),
+                problems(minimal("admin { token = short }", "")));
     }
 
     @Test

@@ -133,7 +133,7 @@ class GtmSidecarIT {
 
     @Test
     void manualFailbackWaitsForTheOperatorAndTheAdminEndpointChecksItsInput() throws Exception {
-        GtmSidecar s = sidecar("failback = manual, admin { listen = \"127.0.0.1:0\", token = s3cret }");
+        GtmSidecar s = sidecar("failback = manual, admin { listen = \"127.0.0.1:0\", token = s3cret-s3cret-s3cret }");
         await("first state", () -> dnsIs("127.0.0.2", "epoch=1 region=primary"));
         assertEquals(401, get(s, "/status", null).statusCode());
         assertEquals(401, get(s, "/status", "wrong").statusCode());
@@ -145,26 +145,26 @@ class GtmSidecarIT {
         await("failover", () -> dnsIs("127.0.0.3", "epoch=2 region=secondary"));
         primary.start();
         await("primary up again by the sidecar's probes",
-                () -> status(s, "s3cret").contains("\"name\":\"primary\",\"priority\":0,\"status\":\"up\""));
-        String before = status(s, "s3cret");
+                () -> status(s, "s3cret-s3cret-s3cret").contains("\"name\":\"primary\",\"priority\":0,\"status\":\"up\""));
+        String before = status(s, "s3cret-s3cret-s3cret");
         assertTrue(before.contains("\"active\":\"secondary\""), before);
         assertTrue(dnsIs("127.0.0.3", "epoch=2 region=secondary"), "manual: no failback by itself");
 
-        HttpResponse<String> bad = send(s, "POST", "/failover?to=mars", "s3cret");
+        HttpResponse<String> bad = send(s, "POST", "/failover?to=mars", "s3cret-s3cret-s3cret");
         assertEquals(400, bad.statusCode());
         assertTrue(bad.body().contains("unknown region 'mars'"), bad.body());
-        assertEquals(400, send(s, "POST", "/failover", "s3cret").statusCode());
-        assertEquals(409, send(s, "POST", "/failover?to=secondary", "s3cret").statusCode());
-        assertEquals(405, send(s, "POST", "/status", "s3cret").statusCode());
-        assertEquals(404, get(s, "/nope", "s3cret").statusCode());
+        assertEquals(400, send(s, "POST", "/failover", "s3cret-s3cret-s3cret").statusCode());
+        assertEquals(409, send(s, "POST", "/failover?to=secondary", "s3cret-s3cret-s3cret").statusCode());
+        assertEquals(405, send(s, "POST", "/status", "s3cret-s3cret-s3cret").statusCode());
+        assertEquals(404, get(s, "/nope", "s3cret-s3cret-s3cret").statusCode());
 
-        HttpResponse<String> back = send(s, "POST", "/failback", "s3cret");
+        HttpResponse<String> back = send(s, "POST", "/failback", "s3cret-s3cret-s3cret");
         assertEquals(202, back.statusCode(), back.body());
         assertTrue(back.body().contains("\"to\":\"primary\""), back.body());
         await("manual failback applied", () -> dnsIs("127.0.0.2", "epoch=3 region=primary"));
-        await("and confirmed by the sidecar", () -> status(s, "s3cret").contains("\"active\":\"primary\",\"epoch\":3,"));
+        await("and confirmed by the sidecar", () -> status(s, "s3cret-s3cret-s3cret").contains("\"active\":\"primary\",\"epoch\":3,"));
 
-        HttpResponse<String> manual = send(s, "POST", "/failover?to=secondary", "s3cret");
+        HttpResponse<String> manual = send(s, "POST", "/failover?to=secondary", "s3cret-s3cret-s3cret");
         assertEquals(202, manual.statusCode(), manual.body());
         await("manual failover applied", () -> dnsIs("127.0.0.3", "epoch=4 region=secondary"));
     }
