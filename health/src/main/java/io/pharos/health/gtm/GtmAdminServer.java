@@ -51,14 +51,13 @@ final class GtmAdminServer implements AutoCloseable {
 
     /** Binds now (blocks until bound or failed): call on the sidecar's main thread. */
     static GtmAdminServer bind(Admin admin, EventLoopGroup group, AdminActions actions) throws InterruptedException {
-        byte[] token = admin.token().map(t -> ("Bearer " + t).getBytes(StandardCharsets.UTF_8)).orElse(null);
         Channel ch = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel c) {
                         c.pipeline().addLast(CODEC, new HttpServerCodec())
                                 .addLast(AGGREGATOR, new HttpObjectAggregator(8 * 1024))
-                                .addLast(HANDLER, new AdminHandler(actions, token));
+                                .addLast(HANDLER, new AdminHandler(actions, admin.token()));
                     }
                 })
                 .bind(new InetSocketAddress(admin.listen().host(), admin.listen().port())).sync().channel();
@@ -75,13 +74,13 @@ final class GtmAdminServer implements AutoCloseable {
     }
 
     /** Per connection; runs on its channel's event loop. */
-    private static final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+    static final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         private final AdminActions actions;
         private final byte[] expectedAuthorization;
 
-        AdminHandler(AdminActions actions, byte[] expectedAuthorization) {
+        AdminHandler(AdminActions actions, java.util.Optional<String> token) {
             this.actions = actions;
-            this.expectedAuthorization = expectedAuthorization;
+            this.expectedAuthorization = token.map(t -> ("Bearer " + t).getBytes(StandardCharsets.UTF_8)).orElse(null);
         }
 
         @Override

@@ -47,6 +47,21 @@ class DnsUpdaterTest {
     }
 
     @Test
+    void aaaaRecordsAreManagedBesideA() throws Exception {
+        String text = GtmConfigLoaderTest.minimal("record-types = [A, AAAA]", "")
+                .replace("addresses = [\"127.0.0.2\"]", "addresses = [\"127.0.0.2\", \"fd00::2\"]")
+                .replace("addresses = [\"127.0.0.3\"]", "addresses = [\"127.0.0.3\", \"fd00::3\"]");
+        DnsUpdater u = new DnsUpdater(GtmConfigLoader.parse(text, n -> GtmConfigLoaderTest.SECRET), d -> { }, () -> true);
+        Update m = u.buildUpdate(Optional.of(new DnsState(1, "primary")), new DnsState(2, "secondary"));
+        List<Record> adds = m.getSection(Section.UPDATE).stream().filter(r -> r.getDClass() == org.xbill.DNS.DClass.IN).toList();
+        java.net.InetAddress v6 = java.net.InetAddress.getByName("fd00::3");
+        assertTrue(adds.stream().anyMatch(r -> r instanceof org.xbill.DNS.AAAARecord a && a.getAddress().equals(v6)), adds.toString());
+        assertTrue(adds.stream().anyMatch(r -> r.getType() == Type.A && r.rdataToString().equals("127.0.0.3")), adds.toString());
+        List<Record> deletes = m.getSection(Section.UPDATE).stream().filter(r -> r.getDClass() == org.xbill.DNS.DClass.ANY).toList();
+        assertEquals(List.of(Type.A, Type.AAAA, Type.TXT), deletes.stream().map(Record::getType).toList(), "whole RRsets replaced");
+    }
+
+    @Test
     void firstUpdateRequiresThatNoStateExists() throws Exception {
         DnsUpdater u = new DnsUpdater(config(), d -> { }, () -> true);
         Update m = u.buildUpdate(Optional.empty(), new DnsState(1, "primary"));
