@@ -119,9 +119,23 @@ final class GtmSidecar implements AdminActions, AutoCloseable {
         for (Region r : config.regions()) {
             control.execute(() -> probeNow(r.name()));
         }
-        control.scheduleWithFixedDelay(this::pollHeartbeats, HEARTBEAT_POLL_MILLIS, HEARTBEAT_POLL_MILLIS, TimeUnit.MILLISECONDS);
+        control.scheduleWithFixedDelay(guarded("heartbeat poll", this::pollHeartbeats),
+                HEARTBEAT_POLL_MILLIS, HEARTBEAT_POLL_MILLIS, TimeUnit.MILLISECONDS);
         long refresh = Math.max(1_000, config.interval().toMillis() * 5);
-        control.scheduleWithFixedDelay(this::refreshFromDns, refresh, refresh, TimeUnit.MILLISECONDS);
+        control.scheduleWithFixedDelay(guarded("DNS refresh", this::refreshFromDns), refresh, refresh, TimeUnit.MILLISECONDS);
+    }
+
+    /** A periodic task that logs what it throws instead of silently ending its schedule. */
+    private Runnable guarded(String what, Runnable task) {
+        return () -> {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                if (running) {
+                    LOG.log(Level.ERROR, what + " failed", e);
+                }
+            }
+        };
     }
 
     InetSocketAddress adminAddress() {
@@ -216,7 +230,13 @@ final class GtmSidecar implements AdminActions, AutoCloseable {
             slot.next = null;
         }
         slot.inFlight = true;
-        probes.get(region).probe().whenComplete((r, t) -> {
+        CompletableFuture<RegionProbe.Result> probe;
+        try {
+            probe = probes.get(region).probe();
+        } catch (RuntimeException e) {
+            probe = CompletableFuture.completedFuture(new RegionProbe.Result(false, "probe not sent: " + e));
+        }
+        probe.whenComplete((r, t) -> {
             RegionProbe.Result result = t == null ? r : new RegionProbe.Result(false, String.valueOf(t));
             if (running) {
                 control.execute(() -> onProbe(region, result));
