@@ -120,8 +120,10 @@ class GtmSidecarIT {
         primary.start();
         await("auto failback after M successes and min-hold", () -> dnsIs("127.0.0.2", "epoch=3 region=primary"));
 
-        primary.stop();
         secondary.stop();
+        await("secondary down by the sidecar's probes",
+                () -> status(s, null).contains("\"name\":\"secondary\",\"priority\":1,\"status\":\"down\""));
+        primary.stop();
         await("all-down alert", () -> status(s, null).contains("\"alert\":\"every region is down; keeping primary"));
         assertTrue(dnsIs("127.0.0.2", "epoch=3 region=primary"), "the answer is kept, never emptied");
         String metrics = get(s, "/metrics", null).body();
