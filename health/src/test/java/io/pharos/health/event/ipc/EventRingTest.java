@@ -163,6 +163,34 @@ class EventRingTest {
     }
 
     @Test
+    void aRecordLeftUnfinishedByADeadWriterIsUnblocked() {
+        clock.update(1_000);
+        Path file = dir.resolve("events");
+        List<HealthEvent> got = new ArrayList<>();
+        EventRingReader reader = EventRingReader.create(file, got::add, clock, 10);
+        try (EventRingWriter first = EventRingWriter.open(file, clock)) {
+            first.onEvent(event(1));
+        }
+        try (EventFile crashed = EventFile.tryOpen(file)) {
+            int claimed = new org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer(crashed.ring)
+                    .tryClaim(EventRingDescriptor.EVENT_MSG_TYPE_ID, 64);
+            assertTrue(claimed > 0, "claimed and never committed, as by a proxy killed mid-write");
+        }
+        try (EventRingWriter restarted = EventRingWriter.open(file, clock)) {
+            restarted.onEvent(event(2));
+            reader.doWork();
+            assertEquals(List.of(event(1)), got, "stuck behind the unfinished record");
+            clock.advance(EventRingReader.UNBLOCK_AFTER_MILLIS / 2);
+            reader.doWork();
+            clock.advance(EventRingReader.UNBLOCK_AFTER_MILLIS);
+            reader.doWork();
+            reader.doWork();
+        }
+        assertEquals(List.of(event(1), event(2)), got, "the unfinished record is skipped, the rest flows");
+        reader.onClose();
+    }
+
+    @Test
     void writerWithOtherCapacityReplacesTheFileAndTheReaderReattaches() {
         clock.update(1_000);
         Path file = dir.resolve("events");
