@@ -11,7 +11,8 @@ import java.util.Arrays;
  * or removing one backend moves only the keys that fall on its points. A key's hash finds the first
  * point clockwise; tried backends are passed over by walking on (a bounded walk, then the next
  * untried candidate by index). The ring is one sorted {@code long[]}
- * of (point hash, owner) pairs: 44 high bits of hash, {@link #OWNER_BITS} low bits of candidate index.
+ * of (point hash, owner) pairs: 43 high bits of hash, {@link #OWNER_BITS} low bits of candidate index,
+ * with a bucket index over the top bits of the position so that a lookup is O(1) on average.
  * Above {@link #MAX_POINTS} points every candidate's share is scaled down.
  *
  * <p>Requests without the key go to weighted random. Immutable; any event loop. A rebuild keeps the
@@ -22,12 +23,16 @@ final class RingHashLoadBalancer implements LoadBalancer {
     static final int MAX_POINTS = 8 << 20;
     private static final long OWNER_MASK = (1L << OWNER_BITS) - 1;
     private static final long GOLDEN = 0x9e3779b97f4a7c15L;
+    private static final int MAX_INDEX_BITS = 18;
 
     private final Candidates candidates;
     private final RequestKeyHasher hasher;
     private final RandomLoadBalancer fallback;
     private final int minRingSize;
     private final long[] ring;
+    /** {@code index[k]}: first ring entry whose position's top {@link #indexBits} bits are at least k. */
+    private final int[] index;
+    private final int indexBits;
 
     RingHashLoadBalancer(LoadBalancer old, Candidates candidates, RequestKeyHasher hasher, int minRingSize,
                          RandomLoadBalancer fallback) {
@@ -42,6 +47,21 @@ final class RingHashLoadBalancer implements LoadBalancer {
                 && candidates.sameWeightedBackends(r.candidates)
                 ? r.ring
                 : build(candidates, minRingSize);
+        this.indexBits = Math.max(1, Math.min(MAX_INDEX_BITS, 31 - Integer.numberOfLeadingZeros(Math.max(1, ring.length))));
+        this.index = index(ring, indexBits);
+    }
+
+    /** Buckets of ring entries by the top bits of their position, so a lookup searches about one entry. */
+    private static int[] index(long[] ring, int bits) {
+        int[] index = new int[1 << bits];
+        int i = 0;
+        for (int k = 0; k < index.length; k++) {
+            while (i < ring.length && (ring[i] >>> (63 - bits)) < k) {
+                i++;
+            }
+            index[k] = i;
+        }
+        return index;
     }
 
     private static long[] build(Candidates c, int minRingSize) {
@@ -80,7 +100,7 @@ final class RingHashLoadBalancer implements LoadBalancer {
         return (a + b - 1) / b;
     }
 
-    /** A 64-bit hash as a ring position: its high 44 bits, above the owner bits, kept non-negative. */
+    /** A 64-bit hash as a ring position: its high 43 bits, above the owner bits, kept non-negative. */
     private static long position(long hash) {
         return (hash >>> (OWNER_BITS + 1)) << OWNER_BITS;
     }
@@ -112,9 +132,10 @@ final class RingHashLoadBalancer implements LoadBalancer {
     }
 
     /** Index of the first entry at or after {@code position}, wrapping to 0 past the end. */
-    private static int firstAtOrAfter(long[] r, long position) {
-        int lo = 0;
-        int hi = r.length;
+    private int firstAtOrAfter(long[] r, long position) {
+        int k = (int) (position >>> (63 - indexBits));
+        int lo = index[k];
+        int hi = k + 1 < index.length ? index[k + 1] : r.length;
         while (lo < hi) {
             int mid = (lo + hi) >>> 1;
             if (r[mid] < position) {
