@@ -51,12 +51,13 @@ final class PowerOfChoicesLoadBalancer implements LoadBalancer {
             return null;
         }
         int[] weights = candidates.weights;
+        boolean latencyAware = load == Load.PEAK_EWMA;
         long rampNow = slowStart.now();
-        long now = load == Load.PEAK_EWMA ? nanoClock.getAsLong() : 0;
+        long now = latencyAware ? nanoClock.getAsLong() : 0;
         int best = -1;
-        double bestLoad = 0;
-        double bestInFlight = 0;
-        boolean bestMeasured = false;
+        long bestActive = 0;
+        long bestWeight = 1;
+        double bestLatency = 0;
         int drawn = 0;
         int last = 0;
         for (int a = 0; a < Selection.MAX_ATTEMPTS && drawn < choiceCount; a++) {
@@ -67,18 +68,18 @@ final class PowerOfChoicesLoadBalancer implements LoadBalancer {
                 continue;
             }
             drawn++;
-            int active = b.inFlight();
-            double weight = weights[i];
-            double inFlight = active / weight;
-            double latency = load == Load.PEAK_EWMA ? b.latencyEwmaNanos(now) : 0;
-            double cost = latency * (active + 1) / weight;
-            boolean measured = latency > 0;
-            if (best < 0
-                    || (measured && bestMeasured ? cost < bestLoad : inFlight < bestInFlight)) {
+            long active = b.inFlight();
+            long weight = weights[i];
+            double latency = latencyAware ? b.latencyEwmaNanos(now) : 0;
+            // loads compared cross-multiplied: x / wx < y / wy  <=>  x * wy < y * wx
+            boolean better = best < 0 || (latency > 0 && bestLatency > 0
+                    ? latency * (active + 1) * bestWeight < bestLatency * (bestActive + 1) * weight
+                    : active * bestWeight < bestActive * weight);
+            if (better) {
                 best = i;
-                bestLoad = cost;
-                bestInFlight = inFlight;
-                bestMeasured = measured;
+                bestActive = active;
+                bestWeight = weight;
+                bestLatency = latency;
             }
         }
         return best >= 0 ? backends[best] : candidates.firstUntried(last, ctx);

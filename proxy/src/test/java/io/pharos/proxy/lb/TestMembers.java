@@ -56,7 +56,11 @@ final class TestMembers {
     }
 
     static BalancerConfig config(Algorithm algorithm, int panicThreshold, Duration slowStart) {
-        return new BalancerConfig(algorithm, Optional.of(HashKey.parse("header:" + KEY_HEADER)), 2,
+        return config(algorithm, "header:" + KEY_HEADER, panicThreshold, slowStart);
+    }
+
+    static BalancerConfig config(Algorithm algorithm, String hashKey, int panicThreshold, Duration slowStart) {
+        return new BalancerConfig(algorithm, Optional.of(HashKey.parse(hashKey)), 2,
                 Duration.ofSeconds(10), 1024, 65537, panicThreshold, slowStart, 0.1);
     }
 
