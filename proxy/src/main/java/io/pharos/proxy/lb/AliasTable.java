@@ -9,7 +9,7 @@ import java.util.concurrent.ThreadLocalRandom;
 final class AliasTable {
     private static final long ONE = 1L << 31;
 
-    /** Keep index {@code i} when a 31-bit coin is below {@code keep[i]}, else take {@code alias[i]}. */
+    /** Keep column {@code i} when a 31-bit coin is below {@code keep[i]}, else take {@code alias[i]}. */
     private final int[] keep;
     private final int[] alias;
     private final boolean uniform;
@@ -67,12 +67,21 @@ final class AliasTable {
 
     /** A weighted random index; requires {@code size() > 0}. */
     int next() {
-        long r = ThreadLocalRandom.current().nextLong();
-        int i = (int) (((r & 0xFFFFFFFFL) * keep.length) >>> 32);
+        return index(ThreadLocalRandom.current().nextInt());
+    }
+
+    /**
+     * A weighted index from 32 random bits: the high half of {@code bits × size} picks the column, the
+     * low half (uniform within the column, in steps of size / 2^32) is the coin. One random
+     * long thus serves two draws.
+     */
+    int index(int bits) {
+        long m = (bits & 0xFFFFFFFFL) * keep.length;
+        int i = (int) (m >>> 32);
         if (uniform) {
             return i;
         }
-        int coin = (int) (r >>> 33);
+        int coin = (int) ((m & 0xFFFFFFFFL) >>> 1);
         return coin < keep[i] ? i : alias[i];
     }
 }

@@ -2,6 +2,7 @@ package io.pharos.proxy.lb;
 
 import io.pharos.proxy.cluster.Backend;
 
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.LongSupplier;
 
 /**
@@ -60,8 +61,14 @@ final class PowerOfChoicesLoadBalancer implements LoadBalancer {
         double bestLatency = 0;
         int drawn = 0;
         int last = 0;
+        long random = 0;
         for (int a = 0; a < Selection.MAX_ATTEMPTS && drawn < choiceCount; a++) {
-            int i = table.next();
+            // one random long per two draws
+            if ((a & 1) == 0) {
+                random = ThreadLocalRandom.current().nextLong();
+            }
+            int i = table.index((int) random);
+            random >>>= 32;
             last = i;
             Backend b = backends[i];
             if (ctx.isTried(b) || (rampNow != SlowStart.NOT_RAMPING && !slowStart.accept(i, rampNow))) {
