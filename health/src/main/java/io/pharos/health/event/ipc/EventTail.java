@@ -17,7 +17,8 @@ import static io.pharos.health.event.ipc.EventRingDescriptor.*;
 /**
  * {@code pharos events -f FILE}: prints the health events of an event file as they come, one line
  * each, without consuming them (it follows the broadcast area, so the sidecar still gets every
- * event from the ring). Also says when the writer's heartbeat goes stale or comes back, when it
+ * event from the ring). Like {@code tail -f} it starts with the latest event already in the file.
+ * Also says when the writer's heartbeat goes stale or comes back, when it
  * fell behind and missed events, and when the file is replaced. Runs on the calling thread.
  */
 public final class EventTail {
