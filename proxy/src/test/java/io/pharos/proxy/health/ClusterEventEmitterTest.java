@@ -14,15 +14,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class ClusterEventEmitterTest {
 
     static PharosConfig config(String backends) throws Exception {
+        return config(backends, "");
+    }
+
+    /** A config with one http listener and cluster {@code app}; {@code extra} goes into the cluster. */
+    static PharosConfig config(String backends, String extra) throws Exception {
         return ConfigLoader.parse("""
                 pharos {
                   listeners = [ { name = web, listen = "127.0.0.1:0", protocol = http, cluster = app } ]
                   clusters.app {
                     balancer = round-robin
                     backends = [ %s ]
+                    %s
                   }
                 }
-                """.formatted(backends));
+                """.formatted(backends, extra));
     }
 
     @Test
