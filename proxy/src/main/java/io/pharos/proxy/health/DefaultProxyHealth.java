@@ -29,6 +29,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -61,6 +62,7 @@ final class DefaultProxyHealth implements ProxyHealth {
     private final OutlierDetector detector;
     /** Control thread only. */
     private final Map<String, Watched> watched = new HashMap<>();
+    private final Map<String, RetryBudget> budgets = new ConcurrentHashMap<>();
     private final ScheduledFuture<?> evaluation;
 
     DefaultProxyHealth(String region, EventLoopGroup loops, ChannelFactory<? extends Channel> channelFactory,
@@ -84,7 +86,7 @@ final class DefaultProxyHealth implements ProxyHealth {
         watched.put(cluster.name(), w);
         cluster.addListener(emitter);
         cluster.addListener((c, previous, current) -> {
-            if (c.config() != w.config || membersChanged(previous, current)) {
+            if (current.config() != w.config || membersChanged(previous, current)) {
                 control.execute(() -> reconcile(w));
             }
         });
@@ -104,6 +106,12 @@ final class DefaultProxyHealth implements ProxyHealth {
     @Override
     public OutlierStats outlierStats(Backend backend) {
         return detector.stats(backend.id());
+    }
+
+    @Override
+    public RetryBudget retryBudget(String cluster) {
+        RetryBudget b = budgets.get(cluster);
+        return b != null ? b : budgets.computeIfAbsent(cluster, k -> new RetryBudget());
     }
 
     @Override

@@ -77,6 +77,9 @@ public interface ProxyHealth extends AutoCloseable {
         }
     }
 
+    /** The retry budget of a cluster, shared by all loops. Any thread; allocates only on a cluster's first call. */
+    RetryBudget retryBudget(String cluster);
+
     /** Stops every session and the periodic decider. Control thread. */
     @Override
     void close();
