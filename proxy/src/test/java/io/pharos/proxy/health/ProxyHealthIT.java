@@ -32,9 +32,9 @@ class ProxyHealthIT {
     private HealthEventPublisher publisher;
     private ProxyHealth health;
     private final List<HealthEvent> events = new CopyOnWriteArrayList<>();
-    private TestBackend a;
-    private TestBackend b;
-    private TestBackend c;
+    private RestartableBackend a;
+    private RestartableBackend b;
+    private RestartableBackend c;
     private Cluster cluster;
 
     @BeforeEach
@@ -44,9 +44,9 @@ class ProxyHealthIT {
         control = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "test-control"));
         publisher = HealthEventPublisher.start(1024, "test-health-events");
         publisher.addListener(events::add);
-        a = new TestBackend("a", backendLoops);
-        b = new TestBackend("b", backendLoops);
-        c = new TestBackend("c", backendLoops);
+        a = new RestartableBackend("a", backendLoops);
+        b = new RestartableBackend("b", backendLoops);
+        c = new RestartableBackend("c", backendLoops);
         PharosConfig config = ClusterEventEmitterTest.config("""
                 { name = a, address = "%s" }, { name = b, address = "%s" }, { name = c, address = "%s" }"""
                 .formatted(a.address(), b.address(), c.address()), """
@@ -64,7 +64,7 @@ class ProxyHealthIT {
         control.submit(() -> health.close()).get();
         control.shutdownNow();
         publisher.close();
-        for (TestBackend t : new TestBackend[] {a, b, c}) {
+        for (RestartableBackend t : new RestartableBackend[] {a, b, c}) {
             t.close();
         }
         loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();

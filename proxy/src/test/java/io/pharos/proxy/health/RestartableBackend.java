@@ -29,9 +29,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A tiny HTTP backend for tests: answers every request with 200 and its name, counts requests (health
  * checks to {@code /healthz} apart), and can close its listener (and its connections) and listen again
- * on the same port, or turn into a black hole that reads requests and never answers.
+ * on the same port, or turn into a black hole that reads requests and never answers, or close the
+ * connection without an answer once a whole request has arrived (health checks excepted).
  */
-final class TestBackend implements AutoCloseable {
+final class RestartableBackend implements AutoCloseable {
     final String name;
     private final EventLoopGroup group;
     private final ChannelGroup children = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
@@ -39,11 +40,13 @@ final class TestBackend implements AutoCloseable {
     final AtomicInteger checks = new AtomicInteger();
     /** Written by the test thread, read by the backend's loop. */
     volatile boolean blackHole;
+    /** Requests are read whole, then the connection closes without an answer. Written by the test thread. */
+    volatile boolean resetRequests;
     /** Written by the test thread. */
     private Channel server;
     private int port;
 
-    TestBackend(String name, EventLoopGroup group) throws InterruptedException {
+    RestartableBackend(String name, EventLoopGroup group) throws InterruptedException {
         this.name = name;
         this.group = group;
         start();
@@ -93,6 +96,10 @@ final class TestBackend implements AutoCloseable {
                 requests.incrementAndGet();
             }
             if (blackHole) {
+                return;
+            }
+            if (resetRequests && !req.uri().equals("/healthz")) {
+                ctx.close();
                 return;
             }
             FullHttpResponse resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
