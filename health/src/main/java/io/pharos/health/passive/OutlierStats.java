@@ -42,9 +42,14 @@ public final class OutlierStats {
             reset(consecutiveGatewayFailures);
             bump(consecutive5xx, fiveXxThreshold);
         } else {
-            reset(consecutiveGatewayFailures);
-            reset(consecutive5xx);
+            onSuccess();
         }
+    }
+
+    /** A success without a status (an L4 connect) or a response below 500 (event loop): both streaks end. */
+    public void onSuccess() {
+        reset(consecutiveGatewayFailures);
+        reset(consecutive5xx);
     }
 
     /** A connect failure, a reset, or a timeout waiting for the backend (event loop). */

@@ -99,6 +99,11 @@ class OutlierDetectorTest {
         assertEquals(3, a.consecutive5xx());
         a.onResponse(200);
         assertEquals(0, a.consecutive5xx());
+        // an L4 connect that worked ends both streaks too
+        fail(a, 2);
+        a.onSuccess();
+        assertEquals(0, a.consecutiveGatewayFailures());
+        assertEquals(0, a.consecutive5xx());
     }
 
     @Test

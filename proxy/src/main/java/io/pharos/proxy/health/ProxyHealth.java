@@ -69,6 +69,14 @@ public interface ProxyHealth extends AutoCloseable {
         }
     }
 
+    /** The backend did its part (a TCP connect for L4): the failure streaks end (event loop). */
+    default void onSuccess(Backend backend) {
+        OutlierStats s = outlierStats(backend);
+        if (s != null) {
+            s.onSuccess();
+        }
+    }
+
     /** A connect failure, a reset or a timeout of the backend (event loop). */
     default void onLocalFailure(Backend backend) {
         OutlierStats s = outlierStats(backend);

@@ -117,7 +117,7 @@ public final class PharosServer implements AutoCloseable {
         ListenerContext context = new ListenerContext(l.name(), cluster, config.http(), l.tls().isPresent(), health);
         ChannelHandler init = switch (l.protocol()) {
             case HTTP -> new HttpProxyInitializer(context, pools::get);
-            case TCP -> new TcpProxyInitializer(cluster, transport);
+            case TCP -> new TcpProxyInitializer(cluster, transport, health);
         };
         ServerBootstrap b = new ServerBootstrap()
                 .group(acceptGroup, group)
