@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The health glue against real backends, without the request path: checks, ejections, events. */
@@ -142,6 +143,39 @@ class ProxyHealthIT {
                 "BACKEND_STATE app/a unknown->healthy (active checks passed) 3/3",
                 "BACKEND_STATE app/a healthy->ejected (ejected: 3 consecutive gateway failures (for 1000 ms)) 2/3",
                 "BACKEND_STATE app/a ejected->healthy (ejection over, 2 active checks passed) 3/3"), lines("a"));
+    }
+
+    @Test
+    void aReloadStopsChecksOfRemovedBackendsAndStartsChecksOfNewOnes() throws Exception {
+        allHealthy();
+        RestartableBackend d = new RestartableBackend("d", backendLoops);
+        try {
+            PharosConfig reloaded = ClusterEventEmitterTest.config("""
+                    { name = a, address = "%s" }, { name = d, address = "%s" }"""
+                    .formatted(a.address(), d.address()), """
+                    health {
+                      active { type = http, path = "/healthz", interval = 200ms, fast-interval = 100ms, timeout = 500ms, rise = 2, fall = 2 }
+                    }""");
+            control.submit(() -> cluster.applyConfig(reloaded.clusters().get("app"))).get();
+            await(() -> state("d") == HealthState.HEALTHY, 20, "d checked and healthy");
+            assertEquals(HealthState.HEALTHY, state("a"), "a kept its verdict across the reload");
+            int bChecks = b.checks.get();
+            int cChecks = c.checks.get();
+            int dChecks = d.checks.get();
+            await(() -> d.checks.get() >= dChecks + 3, 20, "d checked on");
+            // in-flight checks of the removed backends may still land; then none
+            Thread.sleep(300);
+            int bAfter = b.checks.get();
+            int cAfter = c.checks.get();
+            assertTrue(bAfter <= bChecks + 1 && cAfter <= cChecks + 1, "b " + bChecks + "->" + bAfter + ", c " + cChecks + "->" + cAfter);
+            await(() -> d.checks.get() >= dChecks + 6, 20, "d checked on");
+            assertEquals(bAfter, b.checks.get(), "b no longer checked");
+            assertEquals(cAfter, c.checks.get(), "c no longer checked");
+            // no passive section any more: nothing records for the remaining backends
+            assertNull(health.outlierStats(cluster.snapshot().member("a").backend()));
+        } finally {
+            d.close();
+        }
     }
 
     @Test
