@@ -14,10 +14,13 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.InetAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -69,6 +72,10 @@ class HealthFailoverIT {
     }
 
     private void start(String clusterExtra) throws Exception {
+        start("http", clusterExtra);
+    }
+
+    private void start(String protocol, String clusterExtra) throws Exception {
         StringBuilder list = new StringBuilder();
         for (RestartableBackend b : backends) {
             list.append("{ name = ").append(b.name).append(", address = \"").append(b.address()).append("\" }\n");
@@ -77,14 +84,14 @@ class HealthFailoverIT {
                 pharos {
                   workers = 2
                   events { region = primary, file = "%s" }
-                  listeners = [ { name = web, listen = "127.0.0.1:0", protocol = http, cluster = app } ]
+                  listeners = [ { name = web, listen = "127.0.0.1:0", protocol = %s, cluster = app } ]
                   clusters.app {
                     balancer = round-robin
                     backends = [ %s ]
                     %s
                   }
                 }
-                """.formatted(tmp.resolve("events"), list, clusterExtra)));
+                """.formatted(tmp.resolve("events"), protocol, list, clusterExtra)));
         server.healthEvents().addListener(events::add);
     }
 
@@ -243,6 +250,34 @@ class HealthFailoverIT {
             }
             assertEquals(3, toB1, "requests of kind " + kind + " that went to b1");
         }
+    }
+
+    @Test
+    void tcpListenerRetriesConnectFailuresAndTheyEjectTheBackend() throws Exception {
+        RestartableBackend b1 = backends.get(0);
+        b1.stop();
+        start("tcp", """
+                health.passive { consecutive-failures = 2, base-ejection-time = 60s, max-ejection-percent = 50 }
+                retries { attempts = 3 }
+                """);
+        int port = server.listener("web").localAddress().getPort();
+        int n = 0;
+        while (state("b1") != HealthState.EJECTED) {
+            assertTrue(n++ < 30, "b1 not ejected after " + n + " connections");
+            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                s.setSoTimeout(20_000);
+                s.getOutputStream().write("GET /tcp HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
+                        .getBytes(StandardCharsets.US_ASCII));
+                String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+                assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
+            }
+        }
+        assertTrue(proxySide("b1").failures() >= 2);
+        await(() -> events.size() >= 2, 20, "ejection events");
+        assertEquals(List.of(
+                "BACKEND_STATE app/b1 unknown->ejected (ejected: 2 consecutive gateway failures (for 60000 ms)) 2/3",
+                "CLUSTER_HEALTHY_COUNT app 3->2 (healthy backends 3 -> 2) 2/3"),
+                events.stream().map(CapturingPublisher::line).toList());
     }
 
     @Test

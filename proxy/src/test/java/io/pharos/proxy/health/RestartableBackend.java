@@ -3,6 +3,8 @@ package io.pharos.proxy.health;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
@@ -105,8 +107,12 @@ final class RestartableBackend implements AutoCloseable {
             FullHttpResponse resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
                     Unpooled.copiedBuffer(name, StandardCharsets.UTF_8));
             resp.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, resp.content().readableBytes());
-            HttpUtil.setKeepAlive(resp, HttpUtil.isKeepAlive(req));
-            ctx.writeAndFlush(resp);
+            boolean keepAlive = HttpUtil.isKeepAlive(req);
+            HttpUtil.setKeepAlive(resp, keepAlive);
+            ChannelFuture written = ctx.writeAndFlush(resp);
+            if (!keepAlive) {
+                written.addListener(ChannelFutureListener.CLOSE);
+            }
         }
     }
 }
