@@ -227,7 +227,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         deadlineSet = false;
         Backend picked = snapshot.loadBalancer().pick(pick.reset(h, ctx.channel().remoteAddress()));
         if (picked == null) {
-            respondError(HttpResponseStatus.SERVICE_UNAVAILABLE, "no healthy backend in cluster " + snapshot.name(), true);
+            respondError(HttpResponseStatus.SERVICE_UNAVAILABLE, "no healthy backend in cluster " + snapshot.name(), false);
             return;
         }
         requestHead = req;
