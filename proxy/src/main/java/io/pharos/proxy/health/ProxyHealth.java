@@ -38,6 +38,11 @@ public interface ProxyHealth extends AutoCloseable {
                 System::currentTimeMillis);
     }
 
+    /** No checks, no outlier detection, no events; retries still bounded by a per-cluster budget. */
+    static ProxyHealth none() {
+        return new NoProxyHealth();
+    }
+
     /** As {@link #create(String, EventLoopGroup, ChannelFactory, ScheduledExecutorService, HealthEventPublisher)}, with clocks. */
     static ProxyHealth create(String region, EventLoopGroup loops, ChannelFactory<? extends Channel> channelFactory,
                               ScheduledExecutorService control, HealthEventPublisher publisher,

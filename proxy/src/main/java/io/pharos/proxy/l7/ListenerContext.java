@@ -18,6 +18,11 @@ public final class ListenerContext {
     /** Set by the control thread when the listener is being removed or the proxy drains. */
     private volatile boolean closing;
 
+    /** A listener without health checking ({@link ProxyHealth#none()}): embedded use and handler tests. */
+    public ListenerContext(String name, Cluster cluster, HttpConfig http, boolean tls) {
+        this(name, cluster, http, tls, ProxyHealth.none());
+    }
+
     public ListenerContext(String name, Cluster cluster, HttpConfig http, boolean tls, ProxyHealth health) {
         this.name = name;
         this.cluster = cluster;
