@@ -253,6 +253,56 @@ class HealthFailoverIT {
     }
 
     @Test
+    void gatewayErrorsAreRetriedOnEachBackendOnceWithinAttempts() throws Exception {
+        for (RestartableBackend b : backends) {
+            b.status = 503;
+        }
+        backends.get(2).status = 200;
+        start("retries { attempts = 3 }");
+        int answeredByB3 = 0;
+        for (int i = 0; i < 15; i++) {
+            HttpResponse<String> r = send(HttpRequest.newBuilder(uri("/gw")).header("x-request-id", "r" + i).GET());
+            // b3 answers 200: every GET ends there, after at most two 503s elsewhere
+            assertEquals(200, r.statusCode(), r.body());
+            assertEquals("b3", r.body());
+            answeredByB3++;
+        }
+        assertEquals(15, answeredByB3);
+        for (RestartableBackend b : backends) {
+            assertEquals(b.requestIds.stream().distinct().count(), b.requestIds.size(), b.name + " saw a request twice");
+        }
+        // the last try's answer goes to the client when every backend fails
+        backends.get(2).status = 503;
+        HttpResponse<String> r = send(HttpRequest.newBuilder(uri("/gw")).header("x-request-id", "all").GET());
+        assertEquals(503, r.statusCode());
+        for (RestartableBackend b : backends) {
+            assertEquals(1, b.requestIds.stream().filter("all"::equals).count(), b.name);
+        }
+    }
+
+    @Test
+    void anEmptyRetryBudgetStopsRetriesButNotConnectFailover() throws Exception {
+        for (RestartableBackend b : backends) {
+            b.status = 503;
+        }
+        start("retries { attempts = 3, budget-percent = 0, min-concurrent = 0 }");
+        for (int i = 0; i < 9; i++) {
+            HttpResponse<String> r = send(HttpRequest.newBuilder(uri("/gw")).header("x-request-id", "r" + i).GET());
+            assertEquals(503, r.statusCode());
+        }
+        assertEquals(9, backends.stream().mapToInt(b -> b.requestIds.size()).sum(), "no retry without budget");
+        // connect failures do not need the budget
+        for (RestartableBackend b : backends) {
+            b.status = 200;
+        }
+        backends.get(0).stop();
+        for (int i = 0; i < 9; i++) {
+            assertEquals(200, send(HttpRequest.newBuilder(uri("/ok")).GET()).statusCode());
+        }
+        assertTrue(proxySide("b1").failures() >= 3, "b1 tried: " + proxySide("b1").failures());
+    }
+
+    @Test
     void tcpListenerRetriesConnectFailuresAndTheyEjectTheBackend() throws Exception {
         RestartableBackend b1 = backends.get(0);
         b1.stop();

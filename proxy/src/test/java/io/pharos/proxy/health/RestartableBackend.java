@@ -26,6 +26,8 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -42,6 +44,10 @@ final class RestartableBackend implements AutoCloseable {
     final AtomicInteger checks = new AtomicInteger();
     /** Written by the test thread, read by the backend's loop. */
     volatile boolean blackHole;
+    /** The status of answers to requests (not to checks); written by the test thread. */
+    volatile int status = 200;
+    /** The {@code x-request-id} headers of requests seen, in order. */
+    final List<String> requestIds = new CopyOnWriteArrayList<>();
     /** Requests are read whole, then the connection closes without an answer. Written by the test thread. */
     volatile boolean resetRequests;
     /** Written by the test thread. */
@@ -96,6 +102,10 @@ final class RestartableBackend implements AutoCloseable {
                 checks.incrementAndGet();
             } else {
                 requests.incrementAndGet();
+                String id = req.headers().get("x-request-id");
+                if (id != null) {
+                    requestIds.add(id);
+                }
             }
             if (blackHole) {
                 return;
@@ -104,7 +114,8 @@ final class RestartableBackend implements AutoCloseable {
                 ctx.close();
                 return;
             }
-            FullHttpResponse resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+            HttpResponseStatus answer = req.uri().equals("/healthz") ? HttpResponseStatus.OK : HttpResponseStatus.valueOf(status);
+            FullHttpResponse resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, answer,
                     Unpooled.copiedBuffer(name, StandardCharsets.UTF_8));
             resp.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, resp.content().readableBytes());
             boolean keepAlive = HttpUtil.isKeepAlive(req);
