@@ -144,6 +144,7 @@ final class DefaultProxyHealth implements ProxyHealth {
         }
         ClusterConfig config = w.cluster.config();
         ClusterSnapshot snapshot = w.cluster.snapshot();
+        boolean hadActive = w.config != null && w.config.health().active().isPresent();
         boolean activeChanged = w.config == null || !w.config.health().active().equals(config.health().active());
         w.config = config;
 
@@ -152,7 +153,14 @@ final class DefaultProxyHealth implements ProxyHealth {
             detector.setCluster(w.cluster.name(), passive.get(),
                     snapshot.members().stream().map(m -> m.backend().name()).toList());
         } else {
+            List<String> ejected = snapshot.members().stream().map(m -> m.backend().id())
+                    .filter(id -> detector.stats(id) != null && detector.stats(id).isEjected())
+                    .map(EndpointId::backend).toList();
             detector.removeCluster(w.cluster.name());
+            // nothing would ever return them: passive checks are gone
+            for (String name : ejected) {
+                emitter.writeWithReason(w.cluster.name(), name, "passive checks removed", () -> w.cluster.setEjected(name, false));
+            }
         }
 
         List<Backend> live = snapshot.members().stream().map(ClusterMember::backend).toList();
@@ -173,6 +181,13 @@ final class DefaultProxyHealth implements ProxyHealth {
         if (active.isEmpty()) {
             w.sessions.values().forEach(CheckSession::close);
             w.sessions.clear();
+            if (hadActive) {
+                // no check will ever give a verdict again: back to unknown, which takes traffic
+                for (Backend b : live) {
+                    emitter.writeWithReason(w.cluster.name(), b.name(), "active checks removed",
+                            () -> w.cluster.setCheckState(b.name(), HealthState.UNKNOWN));
+                }
+            }
             return;
         }
         CheckPolicy policy = HealthSettings.checkPolicy(active.get());

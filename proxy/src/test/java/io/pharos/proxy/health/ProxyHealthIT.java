@@ -179,6 +179,45 @@ class ProxyHealthIT {
     }
 
     @Test
+    void removingTheChecksOnReloadReleasesTheirVerdicts() throws Exception {
+        allHealthy();
+        String members = """
+                { name = a, address = "%s" }, { name = b, address = "%s" }, { name = c, address = "%s" }"""
+                .formatted(a.address(), b.address(), c.address());
+        // first a reload to a long ejection time, so that the ejection below lasts until the next reload
+        PharosConfig longEjection = ClusterEventEmitterTest.config(members, """
+                health {
+                  active { type = http, path = "/healthz", interval = 200ms, fast-interval = 100ms, timeout = 500ms, rise = 2, fall = 2 }
+                  passive { consecutive-failures = 3, base-ejection-time = 600s, max-ejection-time = 600s, max-ejection-percent = 50 }
+                }""");
+        control.submit(() -> cluster.applyConfig(longEjection.clusters().get("app"))).get();
+        b.stop();
+        await(() -> state("b") == HealthState.UNHEALTHY, 20, "b unhealthy");
+        Backend backendA = cluster.snapshot().member("a").backend();
+        loops.next().submit(() -> {
+            for (int i = 0; i < 3; i++) {
+                health.onLocalFailure(backendA);
+            }
+        }).get();
+        await(() -> state("a") == HealthState.EJECTED, 20, "a ejected");
+        PharosConfig noChecks = ClusterEventEmitterTest.config(members);
+        control.submit(() -> cluster.applyConfig(noChecks.clusters().get("app"))).get();
+        await(() -> cluster.snapshot().usableCount() == 3, 20, "all usable again");
+        assertEquals(HealthState.UNKNOWN, state("a"));
+        assertEquals(HealthState.UNKNOWN, state("b"));
+        await(() -> lines("a").size() == 4 && lines("b").size() == 3, 20, "events");
+        assertEquals(List.of(
+                "BACKEND_STATE app/a unknown->healthy (active checks passed) 3/3",
+                "BACKEND_STATE app/a healthy->ejected (ejected: 3 consecutive gateway failures (for 600000 ms)) 1/3",
+                "BACKEND_STATE app/a ejected->healthy (passive checks removed) 2/3",
+                "BACKEND_STATE app/a healthy->unknown (active checks removed) 2/3"), lines("a"));
+        assertEquals(List.of(
+                "BACKEND_STATE app/b unknown->healthy (active checks passed) 3/3",
+                "BACKEND_STATE app/b healthy->unhealthy (active check failed: connect refused) 2/3",
+                "BACKEND_STATE app/b unhealthy->unknown (active checks removed) 3/3"), lines("b"));
+    }
+
+    @Test
     void allBackendsDownIsAClusterEventAndSoIsTheRecovery() throws Exception {
         allHealthy();
         a.stop();
