@@ -135,11 +135,11 @@ class HealthEventPublisherTest {
         publisher = HealthEventPublisher.start(1024, "test-events");
         List<HealthEvent> seen = new CopyOnWriteArrayList<>();
         publisher.addListener(seen::add);
-        for (int i = 0; i < 500; i++) {
+        for (int i = 0; i < 200; i++) {
             publisher.publish(event(i));
         }
         publisher.close();
-        assertEquals(500, seen.size());
+        assertEquals(200, seen.size());
         assertFalse(publisher.publish(event(600)));
         assertEquals(1, publisher.droppedCount());
     }
@@ -152,7 +152,7 @@ class HealthEventPublisherTest {
         Thread[] producers = new Thread[4];
         for (int t = 0; t < producers.length; t++) {
             producers[t] = new Thread(() -> {
-                for (int i = 0; i < 2000; i++) {
+                for (int i = 0; i < 500; i++) {
                     publisher.publish(event(i));
                 }
             });
@@ -161,7 +161,7 @@ class HealthEventPublisherTest {
         for (Thread p : producers) {
             p.join(TimeUnit.SECONDS.toMillis(30));
         }
-        await(() -> seen.get() == 8000, "8000 events");
+        await(() -> seen.get() == 2000, "2000 events");
         assertEquals(0, publisher.droppedCount());
     }
 
