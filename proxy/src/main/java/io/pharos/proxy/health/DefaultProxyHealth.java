@@ -144,7 +144,8 @@ final class DefaultProxyHealth implements ProxyHealth {
         }
         ClusterConfig config = w.cluster.config();
         ClusterSnapshot snapshot = w.cluster.snapshot();
-        boolean hadActive = w.config != null && w.config.health().active().isPresent();
+        boolean reload = w.config != null;
+        boolean hadActive = reload && w.config.health().active().isPresent();
         boolean activeChanged = w.config == null || !w.config.health().active().equals(config.health().active());
         w.config = config;
 
@@ -199,9 +200,20 @@ final class DefaultProxyHealth implements ProxyHealth {
             }
         }
         for (Backend b : toStart) {
+            Verdicts verdicts = new Verdicts(w, b);
             CheckSession s = CheckSession.start(loops.next(), b.id(),
-                    HealthSettings.checkAddress(active.get(), b.socketAddress()), policy, probe, new Verdicts(w, b));
+                    HealthSettings.checkAddress(active.get(), b.socketAddress()), policy, probe, verdicts);
+            verdicts.session = s;
             w.sessions.put(b, s);
+        }
+        if (reload && activeChanged) {
+            // new sessions start from their initial state; the cluster's verdicts follow, so that a flip
+            // the new session reports is never a no-op against a verdict of the old checks
+            HealthState initial = policy.start() == CheckPolicy.Start.PESSIMISTIC ? HealthState.UNHEALTHY : HealthState.UNKNOWN;
+            for (Backend b : live) {
+                emitter.writeWithReason(w.cluster.name(), b.name(), "active checks changed",
+                        () -> w.cluster.setCheckState(b.name(), initial));
+            }
         }
     }
 
@@ -209,6 +221,8 @@ final class DefaultProxyHealth implements ProxyHealth {
     private final class Verdicts implements CheckListener {
         private final Watched w;
         private final Backend backend;
+        /** The session these verdicts come from; written once by the control thread right after its start. */
+        CheckSession session;
 
         Verdicts(Watched w, Backend backend) {
             this.w = w;
@@ -218,7 +232,8 @@ final class DefaultProxyHealth implements ProxyHealth {
         @Override
         public void onStateChange(EndpointId id, HealthState from, HealthState to, String reason) {
             control.execute(() -> {
-                if (w.sessions.get(backend) == null || !isCurrent(w.cluster, backend)) {
+                // a verdict of a session a reload replaced or closed is stale
+                if (w.sessions.get(backend) != session || !isCurrent(w.cluster, backend)) {
                     return;
                 }
                 emitter.writeWithReason(id.cluster(), id.backend(),

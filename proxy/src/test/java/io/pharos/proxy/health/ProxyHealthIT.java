@@ -179,6 +179,32 @@ class ProxyHealthIT {
     }
 
     @Test
+    void changedActiveChecksStartOverFromTheInitialState() throws Exception {
+        allHealthy();
+        b.stop();
+        await(() -> state("b") == HealthState.UNHEALTHY, 20, "b unhealthy");
+        PharosConfig changed = ClusterEventEmitterTest.config("""
+                { name = a, address = "%s" }, { name = b, address = "%s" }, { name = c, address = "%s" }"""
+                .formatted(a.address(), b.address(), c.address()), """
+                health {
+                  active { type = tcp, interval = 150ms, fast-interval = 100ms, timeout = 500ms, rise = 2, fall = 2 }
+                }""");
+        control.submit(() -> cluster.applyConfig(changed.clusters().get("app"))).get();
+        await(() -> lines("b").size() == 4 && lines("a").size() == 3, 20, "b down again, a healthy again");
+        assertEquals(List.of(
+                "BACKEND_STATE app/b unknown->healthy (active checks passed) 3/3",
+                "BACKEND_STATE app/b healthy->unhealthy (active check failed: connect refused) 2/3",
+                "BACKEND_STATE app/b unhealthy->unknown (active checks changed) 3/3",
+                "BACKEND_STATE app/b unknown->unhealthy (active check failed: connect refused) 2/3"), lines("b"));
+        // a's usable counts depend on when b went down again: compared without them
+        assertEquals(List.of(
+                "BACKEND_STATE app/a unknown->healthy (active checks passed)",
+                "BACKEND_STATE app/a healthy->unknown (active checks changed)",
+                "BACKEND_STATE app/a unknown->healthy (active checks passed)"),
+                lines("a").stream().map(l -> l.replaceAll(" [0-3]/3$", "")).toList());
+    }
+
+    @Test
     void removingTheChecksOnReloadReleasesTheirVerdicts() throws Exception {
         allHealthy();
         String members = """
