@@ -44,7 +44,7 @@ import java.util.function.Supplier;
  */
 final class GtmSidecar implements AdminActions, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(GtmSidecar.class.getName());
-    private static final long HEARTBEAT_POLL_MILLIS = 100;
+    private static final long TICK_MILLIS = 100;
     private static final int CONFIRM_ATTEMPTS = 10;
     /** A cluster-down event older than this (a backlog read after a sidecar restart) is no signal. */
     private static final long STALE_EVENT_MILLIS = 10_000;
@@ -119,8 +119,7 @@ final class GtmSidecar implements AdminActions, AutoCloseable {
         for (Region r : config.regions()) {
             control.execute(() -> probeNow(r.name()));
         }
-        control.scheduleWithFixedDelay(guarded("heartbeat poll", this::pollHeartbeats),
-                HEARTBEAT_POLL_MILLIS, HEARTBEAT_POLL_MILLIS, TimeUnit.MILLISECONDS);
+        control.scheduleWithFixedDelay(guarded("tick", this::tick), TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
         long refresh = Math.max(1_000, config.interval().toMillis() * 5);
         control.scheduleWithFixedDelay(guarded("DNS refresh", this::refreshFromDns), refresh, refresh, TimeUnit.MILLISECONDS);
     }
@@ -282,10 +281,17 @@ final class GtmSidecar implements AdminActions, AutoCloseable {
             }
             decider.onProxyClusterEvent(region, !slot.clustersDown.isEmpty());
             LOG.log(Level.INFO, "proxy of {0} says: {1}", region, e);
-            if (decider.wantsFastProbe(region)) {
-                probeNow(region);
-            }
+            probeNow(region);
         });
+    }
+
+    /**
+     * Control thread, every {@value #TICK_MILLIS} ms: proxy heartbeats, and a decision even when no
+     * probe finished (a min-hold may have run out between two slow rounds).
+     */
+    private void tick() {
+        pollHeartbeats();
+        evaluate();
     }
 
     /** Control thread. */
@@ -298,9 +304,7 @@ final class GtmSidecar implements AdminActions, AutoCloseable {
             if (was != is) {
                 LOG.log(Level.INFO, "proxy of {0}: {1} -> {2} (heartbeat age {3} ms)", region, was, is,
                         reader.heartbeatAgeMillis(wall));
-                if (is == ProxyView.DOWN) {
-                    probeNow(region);
-                }
+                probeNow(region);
             }
         });
     }

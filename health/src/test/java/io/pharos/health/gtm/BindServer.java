@@ -29,16 +29,16 @@ import java.util.concurrent.TimeUnit;
  * (hmac-sha256) and an {@code update-policy} granting that key the zone. Stopped by the pid it
  * started. When {@code named} is not installed, {@link #start} fails with how to install it.
  */
-final class BindServer implements AutoCloseable {
-    static final String ZONE = "example.test";
-    static final String KEY_NAME = "pharos-gtm";
+public final class BindServer implements AutoCloseable {
+    public static final String ZONE = "example.test";
+    public static final String KEY_NAME = "pharos-gtm";
     private static final String INSTALL = "named (BIND 9) is required by this test and was not found in PATH,"
             + " /usr/sbin or /usr/local/sbin: apt-get install bind9 bind9-dnsutils";
 
-    final Path dir;
-    final String secret;
+    public final Path dir;
+    public final String secret;
     /** Written by the test thread (only while starting: a port taken meanwhile is replaced). */
-    int port;
+    public int port;
     private final String named;
     /** Written by the test thread. */
     private Process process;
@@ -51,7 +51,7 @@ final class BindServer implements AutoCloseable {
     }
 
     /** Starts BIND serving {@value #ZONE} with {@code app.example.test A initialA}. */
-    static BindServer start(Path dir, String initialA) throws Exception {
+    public static BindServer start(Path dir, String initialA) throws Exception {
         String named = findNamed();
         byte[] key = new byte[32];
         new SecureRandom().nextBytes(key);
@@ -125,7 +125,7 @@ final class BindServer implements AutoCloseable {
     }
 
     /** Starts named again after {@link #stop()} (same port, zone and journal) and waits until it answers. */
-    void launch() throws Exception {
+    public void launch() throws Exception {
         if (!tryLaunch(60)) {
             stop();
             throw new AssertionError("named did not answer within 60 s:\n" + log());
@@ -163,7 +163,7 @@ final class BindServer implements AutoCloseable {
         }
     }
 
-    String log() {
+    public String log() {
         try {
             return Files.readString(dir.resolve("named.log"));
         } catch (IOException e) {
@@ -171,12 +171,12 @@ final class BindServer implements AutoCloseable {
         }
     }
 
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
     /** Stops the named this harness started (by its pid) and waits for it. */
-    void stop() throws InterruptedException {
+    public void stop() throws InterruptedException {
         if (process != null && process.isAlive()) {
             process.destroy();
             if (!process.waitFor(20, TimeUnit.SECONDS)) {
@@ -187,13 +187,13 @@ final class BindServer implements AutoCloseable {
     }
 
     /** The A addresses served for {@code name} now (sorted), queried with dnsjava over TCP. */
-    List<String> addresses(String name) throws IOException {
+    public List<String> addresses(String name) throws IOException {
         return records(name, Type.A).stream().map(r -> ((org.xbill.DNS.ARecord) r).getAddress().getHostAddress())
                 .sorted().toList();
     }
 
     /** The TXT strings served for {@code name} now. */
-    List<String> txt(String name) throws IOException {
+    public List<String> txt(String name) throws IOException {
         return records(name, Type.TXT).stream().map(r -> String.join("", ((org.xbill.DNS.TXTRecord) r).getStrings())).toList();
     }
 

@@ -29,7 +29,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
 /** A tiny HTTP "region" for the tests: answers 200 "ok" on any path; can be stopped and started again on its port. */
-final class RegionServer implements AutoCloseable {
+public final class RegionServer implements AutoCloseable {
     private final String host;
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final ChannelGroup accepted = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
@@ -38,11 +38,11 @@ final class RegionServer implements AutoCloseable {
     /** Written by the test thread. */
     private Channel server;
 
-    RegionServer(String host) {
+    public RegionServer(String host) {
         this.host = host;
     }
 
-    RegionServer start() throws InterruptedException {
+    public RegionServer start() throws InterruptedException {
         server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childHandler(new ChannelInitializer<Channel>() {
@@ -66,12 +66,17 @@ final class RegionServer implements AutoCloseable {
         return this;
     }
 
-    String url() {
+    /** {@code host:port} of the listener. */
+    public String address() {
+        return host + ":" + port;
+    }
+
+    public String url() {
         return "http://" + host + ":" + port + "/healthz";
     }
 
     /** Closes the listener and every open connection: probes get "connect refused". */
-    void stop() {
+    public void stop() {
         if (server != null) {
             server.close().syncUninterruptibly();
             server = null;

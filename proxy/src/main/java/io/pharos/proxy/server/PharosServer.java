@@ -9,6 +9,8 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ReflectiveChannelFactory;
 import io.netty.util.concurrent.EventExecutor;
 import io.pharos.health.event.HealthEventPublisher;
+import io.pharos.health.event.ipc.EventRingDescriptor;
+import io.pharos.health.event.ipc.EventRingWriter;
 import io.pharos.proxy.cluster.Cluster;
 import io.pharos.proxy.config.PharosConfig;
 import io.pharos.proxy.config.PharosConfig.ClusterConfig;
@@ -19,14 +21,17 @@ import io.pharos.proxy.l4.TcpProxyInitializer;
 import io.pharos.proxy.l7.BackendConnectionPool;
 import io.pharos.proxy.l7.HttpProxyInitializer;
 import io.pharos.proxy.l7.ListenerContext;
+import org.agrona.concurrent.SystemEpochClock;
 
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -39,6 +44,8 @@ import java.util.logging.Logger;
  */
 public final class PharosServer implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(PharosServer.class.getName());
+    /** How often the event file's heartbeat is stamped (the sidecar's staleness check relies on it). */
+    private static final Duration EVENT_HEARTBEAT = Duration.ofMillis(100);
 
     /** A bound listener and what its connections share. */
     public record BoundListener(ListenerConfig config, Channel channel, ListenerContext context) {
@@ -58,6 +65,8 @@ public final class PharosServer implements AutoCloseable {
     private final ScheduledExecutorService healthControl;
     private final HealthEventPublisher healthEvents;
     private final ProxyHealth health;
+    /** The GTM sidecar's event file writer ({@code events.file}), if configured; used by the publisher thread. */
+    private final Optional<EventRingWriter> eventRing;
 
     private PharosServer(PharosConfig config, Transport transport) {
         this.config = config;
@@ -76,6 +85,13 @@ public final class PharosServer implements AutoCloseable {
             clusters.put(c.name(), new Cluster(c, System::nanoTime));
         }
         this.healthEvents = HealthEventPublisher.start(HealthEventPublisher.DEFAULT_CAPACITY, "pharos-health-events");
+        this.eventRing = config.events().map(ev -> {
+            EventRingWriter w = EventRingWriter.open(ev.file(), ev.capacity(), EventRingDescriptor.DEFAULT_BROADCAST_CAPACITY,
+                    SystemEpochClock.INSTANCE);
+            healthEvents.addListener(w);
+            healthEvents.schedulePeriodic(EVENT_HEARTBEAT, w::heartbeat);
+            return w;
+        });
         this.healthControl = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "pharos-health-control");
             t.setDaemon(true);
@@ -177,6 +193,11 @@ public final class PharosServer implements AutoCloseable {
         return healthEvents;
     }
 
+    /** The event file writer for the GTM sidecar, when {@code events.file} is set (its drop count is a metric). */
+    public Optional<EventRingWriter> eventRing() {
+        return eventRing;
+    }
+
     /** Idle pooled backend connections over all loops; asks each loop (blocks briefly). */
     public int idleBackendConnections() throws Exception {
         int n = 0;
@@ -209,6 +230,7 @@ public final class PharosServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         healthEvents.close();
+        eventRing.ifPresent(EventRingWriter::close);
         for (BackendConnectionPool p : pools.values()) {
             p.loop().execute(p::close);
         }
