@@ -81,6 +81,8 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     /** Whether the client spoke HTTP/1.0 (the head sent on is rewritten to 1.1, so this is kept aside). */
     private boolean clientHttp10;
     private ScheduledFuture<?> requestTimer;
+    /** {@link System#nanoTime()} when {@link #requestTimer} started: the backend latency sample (peak-ewma) runs from here. */
+    private long requestSentNanos;
 
     HttpFrontendHandler(ListenerContext listener, BackendConnectionPool pool) {
         this.listener = listener;
@@ -287,6 +289,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
 
     private void startRequestTimer() {
         final int id = exchangeId;
+        requestSentNanos = System.nanoTime();
         requestTimer = ctx.executor().schedule(() -> {
             requestTimer = null;
             if (id == exchangeId && backendChannel != null && !responseStarted) {
@@ -332,6 +335,10 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
             HeaderRewriter.removeHopByHop(resp.headers());
             ctx.write(resp, ctx.voidPromise());
             return;
+        }
+        if (requestTimer != null) {
+            long now = System.nanoTime();
+            backend.recordLatencyNanos(now - requestSentNanos, now);
         }
         cancelRequestTimer();
         responseStarted = true;
@@ -425,6 +432,8 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
 
     private void onBackendTimeout() {
         Backend b = backend;
+        long now = System.nanoTime();
+        b.recordLatencyNanos(now - requestSentNanos, now);
         detachBackend(false);
         b.onFailure();
         b.onEnd();
