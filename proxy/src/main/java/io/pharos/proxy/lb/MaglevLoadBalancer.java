@@ -25,8 +25,9 @@ final class MaglevLoadBalancer implements LoadBalancer {
 
     MaglevLoadBalancer(LoadBalancer old, Candidates candidates, RequestKeyHasher hasher, int tableSize,
                        RandomLoadBalancer fallback) {
-        if (tableSize < candidates.size()) {
-            throw new IllegalArgumentException("tableSize: " + tableSize + " (expected: >= candidates " + candidates.size() + ")");
+        if (tableSize < candidates.size() || !isPrime(tableSize)) {
+            // a composite size lets a permutation cycle without reaching a free slot: the build would not end
+            throw new IllegalArgumentException("tableSize: " + tableSize + " (expected: a prime >= candidates " + candidates.size() + ")");
         }
         this.candidates = candidates;
         this.hasher = hasher;
@@ -35,6 +36,18 @@ final class MaglevLoadBalancer implements LoadBalancer {
                 && candidates.sameWeightedBackends(m.candidates)
                 ? m.table
                 : build(candidates, tableSize);
+    }
+
+    static boolean isPrime(int n) {
+        if (n < 2) {
+            return false;
+        }
+        for (int d = 2; (long) d * d <= n; d++) {
+            if (n % d == 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static int[] build(Candidates c, int m) {
