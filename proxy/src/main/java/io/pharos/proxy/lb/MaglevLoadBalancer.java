@@ -1,5 +1,7 @@
 package io.pharos.proxy.lb;
 
+import io.pharos.proxy.config.ConfigLoader;
+
 import io.pharos.proxy.cluster.Backend;
 
 import java.util.Arrays;
@@ -25,7 +27,7 @@ final class MaglevLoadBalancer implements LoadBalancer {
 
     MaglevLoadBalancer(LoadBalancer old, Candidates candidates, RequestKeyHasher hasher, int tableSize,
                        RandomLoadBalancer fallback) {
-        if (tableSize < candidates.size() || !isPrime(tableSize)) {
+        if (tableSize < candidates.size() || !ConfigLoader.isPrime(tableSize)) {
             // a composite size lets a permutation cycle without reaching a free slot: the build would not end
             throw new IllegalArgumentException("tableSize: " + tableSize + " (expected: a prime >= candidates " + candidates.size() + ")");
         }
@@ -36,18 +38,6 @@ final class MaglevLoadBalancer implements LoadBalancer {
                 && candidates.sameWeightedBackends(m.candidates)
                 ? m.table
                 : build(candidates, tableSize);
-    }
-
-    static boolean isPrime(int n) {
-        if (n < 2) {
-            return false;
-        }
-        for (int d = 2; (long) d * d <= n; d++) {
-            if (n % d == 0) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static int[] build(Candidates c, int m) {
