@@ -1,8 +1,7 @@
 package io.pharos.proxy.lb;
 
-import io.pharos.proxy.config.ConfigLoader;
-
 import io.pharos.proxy.cluster.Backend;
+import io.pharos.proxy.config.ConfigLoader;
 
 import java.util.Arrays;
 
