@@ -83,6 +83,8 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     /** Whether the client spoke HTTP/1.0 (the head sent on is rewritten to 1.1, so this is kept aside). */
     private boolean clientHttp10;
     private ScheduledFuture<?> requestTimer;
+    /** {@link System#nanoTime()} when {@link #requestTimer} started: the backend latency sample (peak-ewma) runs from here. */
+    private long requestSentNanos;
     /** Body pieces sent so far, kept (up to {@code retries.replay-buffer}) for a retry on another backend. */
     private final ReplayBuffer replay = new ReplayBuffer();
     /** Tries of the current request so far, connect failures included. */
@@ -307,6 +309,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     /** Bounds the wait for the response head: the rest of the request timeout, or less if a retry could follow. */
     private void startRequestTimer() {
         final int id = exchangeId;
+        requestSentNanos = System.nanoTime();
         long now = ctx.executor().ticker().nanoTime();
         long total = clusterConfig.timeouts().request().toNanos();
         if (!deadlineSet) {
@@ -361,6 +364,10 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
             HeaderRewriter.removeHopByHop(resp.headers());
             ctx.write(resp, ctx.voidPromise());
             return;
+        }
+        if (requestTimer != null) {
+            long now = System.nanoTime();
+            backend.recordLatencyNanos(now - requestSentNanos, now);
         }
         cancelRequestTimer();
         listener.health().onResponse(backend, code);
@@ -459,6 +466,8 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
 
     private void onBackendTimeout() {
         Backend b = backend;
+        long now = System.nanoTime();
+        b.recordLatencyNanos(now - requestSentNanos, now);
         HttpRequest head = requestHead;
         detachBackend(false);
         b.onFailure();
