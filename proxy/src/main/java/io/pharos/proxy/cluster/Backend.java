@@ -1,7 +1,11 @@
 package io.pharos.proxy.cluster;
 
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import io.pharos.health.EndpointId;
 import io.pharos.proxy.config.HostPort;
+import io.pharos.proxy.metrics.BackendStats;
 
 import java.net.InetSocketAddress;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -27,6 +31,10 @@ public final class Backend {
     private final LongAdder connectionsOpened = new LongAdder();
     /** Failures seen by the request path (connect failures, resets, timeouts, 5xx gateway errors). */
     private final LongAdder failures = new LongAdder();
+    /** Responses by status class and bytes; written by event loops. */
+    private final BackendStats stats = new BackendStats();
+    /** Open connections to this backend (closed ones leave by themselves), so a drain deadline can close them. */
+    private final ChannelGroup connections;
     /**
      * Set once by the control thread when a reload removes this backend: pools close its idle
      * connections and stop pooling new ones.
@@ -38,6 +46,7 @@ public final class Backend {
         this.id = id;
         this.address = address;
         this.socketAddress = address.resolve();
+        this.connections = new DefaultChannelGroup(id.toString(), GlobalEventExecutor.INSTANCE);
     }
 
     public EndpointId id() {
@@ -89,6 +98,15 @@ public final class Backend {
 
     public long failures() {
         return failures.sum();
+    }
+
+    public BackendStats stats() {
+        return stats;
+    }
+
+    /** Open connections to this backend; the data plane adds each one it opens (any thread). */
+    public ChannelGroup connections() {
+        return connections;
     }
 
     public boolean isRemoved() {

@@ -1,6 +1,7 @@
 package io.pharos.proxy.l4;
 
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -79,6 +80,7 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
                 backend = b;
                 b.onStart();
                 backendChannel = f.channel();
+                b.connections().add(backendChannel);
                 ctx.read();
                 backendChannel.read();
             } else {
@@ -95,6 +97,7 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(msg);
             return;
         }
+        backend.stats().addBytesSent(((ByteBuf) msg).readableBytes());
         out.writeAndFlush(msg).addListener((ChannelFutureListener) f -> {
             if (f.isSuccess()) {
                 if (!clientInputShut) {
@@ -108,6 +111,9 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
 
     /** Bytes from the backend, for the client. */
     void onBackendRead(Object msg) {
+        if (backend != null) {
+            backend.stats().addBytesReceived(((ByteBuf) msg).readableBytes());
+        }
         ctx.writeAndFlush(msg).addListener((ChannelFutureListener) f -> {
             if (f.isSuccess()) {
                 if (!backendInputShut && backendChannel != null) {

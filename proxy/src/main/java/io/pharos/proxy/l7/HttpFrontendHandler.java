@@ -30,6 +30,7 @@ import io.pharos.proxy.cluster.Backend;
 import io.pharos.proxy.cluster.ClusterSnapshot;
 import io.pharos.proxy.config.PharosConfig.ClusterConfig;
 import io.pharos.proxy.lb.PickContext;
+import io.pharos.proxy.metrics.LatencyHistogram;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -56,12 +57,17 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     private HeaderReadTimeoutHandler headTimeout;
     private ProxyResponseEncoder encoder;
     private State state = State.WAIT_HEAD;
+    /** This loop's latency recorder; set once in handlerAdded. */
+    private LatencyHistogram.Sink latency;
 
     // --- the exchange in flight; all loop-confined, reset by startExchange/endExchange ---
     /** Increments per exchange; a callback from an older exchange compares and gives up. */
     private int exchangeId;
     private ClusterConfig clusterConfig;
     private HttpRequest requestHead;
+    /** The client's request head of this exchange and when it arrived (metrics, access log). */
+    private HttpRequest exchangeRequest;
+    private long exchangeStartNanos;
     private boolean requestHasBody;
     private boolean requestComplete;
     private boolean clientKeepAlive;
@@ -92,6 +98,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         this.ctx = ctx;
         this.headTimeout = ctx.pipeline().get(HeaderReadTimeoutHandler.class);
         this.encoder = ctx.pipeline().get(ProxyResponseEncoder.class);
+        this.latency = listener.metrics().latencySink(ctx.channel().eventLoop());
     }
 
     @Override
@@ -160,6 +167,8 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
 
     private void startExchange(HttpRequest req) {
         exchangeId++;
+        exchangeRequest = req;
+        exchangeStartNanos = listener.metrics().nanoTime();
         if (req.decoderResult().isFailure()) {
             Throwable cause = req.decoderResult().cause();
             HttpResponseStatus status = cause instanceof TooLongHttpLineException ? HttpResponseStatus.REQUEST_URI_TOO_LONG
@@ -272,6 +281,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
 
     private void forwardBody(HttpContent content) {
         boolean last = content instanceof LastHttpContent;
+        backend.stats().addBytesSent(content.content().readableBytes());
         backendChannel.write(content, backendChannel.voidPromise());
         if (last) {
             requestComplete = true;
@@ -335,6 +345,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         }
         cancelRequestTimer();
         responseStarted = true;
+        listener.metrics().onResponse(latency, exchangeRequest, backend, code, exchangeStartNanos);
         HttpHeaders h = resp.headers();
         boolean backendKeepAlive = HttpUtil.isKeepAlive(resp);
         boolean chunked = HttpUtil.isTransferEncodingChunked(resp);
@@ -382,6 +393,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(content);
             return;
         }
+        backend.stats().addBytesReceived(content.content().readableBytes());
         if (content instanceof LastHttpContent) {
             ctx.write(content, ctx.voidPromise());
             completeExchange();
@@ -521,6 +533,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
             encoder.setHeadRequest(headRequest);
         }
         responseStarted = true;
+        listener.metrics().onResponse(latency, exchangeRequest, null, status.code(), exchangeStartNanos);
         ctx.write(resp, ctx.voidPromise());
         if (mustClose) {
             closeAfterFlush();
@@ -555,6 +568,10 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         if (evt == HeaderReadTimeoutHandler.TIMEOUT) {
             if (state == State.WAIT_HEAD) {
                 rejectAndClose(HttpResponseStatus.REQUEST_TIMEOUT, "request head not received in time");
+            }
+        } else if (evt == ListenerContext.CLOSE_IF_IDLE) {
+            if (state == State.WAIT_HEAD && inbound.isEmpty()) {
+                ctx.close();
             }
         } else if (evt instanceof IdleStateEvent) {
             if (state == State.WAIT_HEAD && inbound.isEmpty()) {

@@ -2,6 +2,7 @@ package io.pharos.proxy.l7;
 
 import io.pharos.proxy.cluster.Cluster;
 import io.pharos.proxy.config.PharosConfig.HttpConfig;
+import io.pharos.proxy.metrics.ListenerMetrics;
 
 /**
  * What the handlers of one HTTP listener share: the cluster it serves, the client-side limits, and a
@@ -9,18 +10,35 @@ import io.pharos.proxy.config.PharosConfig.HttpConfig;
  * event loops.
  */
 public final class ListenerContext {
+    /**
+     * User event fired into a client connection's pipeline at shutdown: a connection with no request in
+     * flight closes now; one with a request in flight closes after its response.
+     */
+    public static final Object CLOSE_IF_IDLE = new Object() {
+        @Override
+        public String toString() {
+            return "CLOSE_IF_IDLE";
+        }
+    };
+
     private final String name;
     private final Cluster cluster;
     private final HttpConfig http;
     private final boolean tls;
+    private final ListenerMetrics metrics;
     /** Set by the control thread when the listener is being removed or the proxy drains. */
     private volatile boolean closing;
 
     public ListenerContext(String name, Cluster cluster, HttpConfig http, boolean tls) {
+        this(name, cluster, http, tls, ListenerMetrics.detached(name));
+    }
+
+    public ListenerContext(String name, Cluster cluster, HttpConfig http, boolean tls, ListenerMetrics metrics) {
         this.name = name;
         this.cluster = cluster;
         this.http = http;
         this.tls = tls;
+        this.metrics = metrics;
     }
 
     public String name() {
@@ -37,6 +55,10 @@ public final class ListenerContext {
 
     public boolean tls() {
         return tls;
+    }
+
+    public ListenerMetrics metrics() {
+        return metrics;
     }
 
     /** Whether keep-alive should end: responses carry {@code Connection: close}. */
