@@ -35,6 +35,7 @@ final class AdminJson {
         } else {
             sb.append("null");
         }
+        sb.append(",\"reloads\":{\"ok\":").append(rt.reloadsOk()).append(",\"failed\":").append(rt.reloadsFailed()).append('}');
         sb.append(",\"lastReload\":");
         ReloadResult r = rt.lastReload();
         if (r == null) {

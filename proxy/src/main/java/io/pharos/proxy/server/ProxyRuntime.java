@@ -116,6 +116,16 @@ public final class ProxyRuntime implements AutoCloseable {
         return lastReload;
     }
 
+    /** Reloads applied since start. */
+    public long reloadsOk() {
+        return reloadsOk.get();
+    }
+
+    /** Reloads rejected since start (the old config kept running). */
+    public long reloadsFailed() {
+        return reloadsFailed.get();
+    }
+
     /** False once shutdown started: {@code /healthz} answers 503. */
     public boolean isServing() {
         return !shuttingDown;
