@@ -127,6 +127,8 @@ public final class Main {
             err.println("pharos: " + e.getMessage());
             return EXIT_FAILURE;
         }
+        // the signal thread only posts: the reload itself runs on the runtime's control thread
+        Signal.handle(new Signal("HUP"), s -> runtime.reloadAsync());
         AdminServer admin;
         try {
             admin = AdminServer.start(config.admin(), runtime);
@@ -135,8 +137,6 @@ public final class Main {
             runtime.close();
             return EXIT_FAILURE;
         }
-        // the signal thread only posts: the reload itself runs on the runtime's control thread
-        Signal.handle(new Signal("HUP"), s -> runtime.reloadAsync());
         waitForTermination(() -> {
             try {
                 runtime.shutdownGracefully();
