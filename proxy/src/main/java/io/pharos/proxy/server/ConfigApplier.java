@@ -1,6 +1,7 @@
 package io.pharos.proxy.server;
 
 import io.pharos.proxy.cluster.Cluster;
+import io.pharos.proxy.cluster.ClusterMember;
 import io.pharos.proxy.config.PharosConfig;
 import io.pharos.proxy.config.PharosConfig.ClusterConfig;
 import io.pharos.proxy.config.PharosConfig.ListenerConfig;
@@ -96,8 +97,11 @@ final class ConfigApplier {
         }
         for (Map.Entry<String, Cluster> e : oldClusters.entrySet()) {
             if (!newClusters.containsKey(e.getKey())) {
-                ClusterConfig c = e.getValue().config();
-                e.getValue().applyConfig(new ClusterConfig(c.name(), c.balancer(), List.of(), c.health(), c.retries(), c.timeouts()));
+                // its last snapshot stays as it is for connections of retired listeners that still use it;
+                // marking its backends closes their pooled connections once idle
+                for (ClusterMember m : e.getValue().snapshot().members()) {
+                    m.backend().markRemoved();
+                }
                 notes.add("cluster " + e.getKey() + ": removed");
             }
         }
