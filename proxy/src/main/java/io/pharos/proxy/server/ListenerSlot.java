@@ -15,6 +15,8 @@ import io.pharos.proxy.config.PharosConfig.ListenerConfig;
 import io.pharos.proxy.l7.ListenerContext;
 import io.pharos.proxy.metrics.ListenerMetrics;
 
+import java.util.concurrent.TimeUnit;
+
 /**
  * One bound listener whose behaviour a reload can swap without closing its socket: accepted
  * connections get the pipeline of the current {@link #initializer}, are counted, and are kept in
@@ -90,11 +92,14 @@ final class ListenerSlot {
         }
     }
 
-    /** Stops accepting and lets HTTP connections close after their next response. Control thread. */
+    /**
+     * Stops accepting (returns once the socket is closed, up to 2 s) and lets HTTP connections close
+     * after their next response. Control thread.
+     */
     void stopAccepting() {
         Channel ch = channel;
         if (ch != null) {
-            ch.close();
+            ch.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
         }
         ListenerContext c = context;
         if (c != null) {

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -47,7 +48,7 @@ public final class ProxyRuntime implements AutoCloseable {
     private final AtomicLong reloadsFailed = new AtomicLong();
     /** Written by the control thread after each reload; read by the admin API. */
     private volatile ReloadResult lastReload;
-    /** Set once by the control thread when shutdown starts: {@code /healthz} answers 503. */
+    /** Set once by the thread that starts shutdown: {@code /healthz} answers 503. */
     private volatile boolean shuttingDown;
     /** Drain generation per action, so an old drain deadline does nothing after ready; control thread. */
     private long drainGeneration;
@@ -251,15 +252,15 @@ public final class ProxyRuntime implements AutoCloseable {
      * {@code shutdown.drain-timeout} to finish; then everything is closed.
      */
     public void shutdownGracefully() throws InterruptedException {
-        PharosConfig cfg = server.config();
+        shuttingDown = true;
+        server.endKeepAlive();
         try {
-            control.submit(() -> {
-                shuttingDown = true;
-                server.endKeepAlive();
-            }).get();
-        } catch (java.util.concurrent.ExecutionException e) {
+            // a reload in progress finishes first (later ones refuse); its new listeners end keep-alive too
+            control.submit(server::endKeepAlive).get();
+        } catch (ExecutionException e) {
             throw new IllegalStateException(e.getCause());
         }
+        PharosConfig cfg = server.config();
         LOG.info("shutdown: healthz 503; listeners close in " + cfg.shutdown().delay().toMillis() + " ms");
         Thread.sleep(cfg.shutdown().delay().toMillis());
         server.stopAccepting();
