@@ -4,6 +4,7 @@ import io.netty.channel.EventLoopGroup;
 import io.pharos.proxy.testing.LoadGenerator;
 import io.pharos.proxy.testing.ProxyProcess;
 import io.pharos.proxy.testing.RawHttp;
+import io.pharos.proxy.testing.RuntimeHarness;
 import io.pharos.proxy.testing.TestBackend;
 import org.junit.jupiter.api.Test;
 
@@ -76,24 +77,6 @@ class ReloadIT {
         throw new AssertionError("reloads did not reach ok=" + ok + " failed=" + failed + ": " + s + "\n" + p.output());
     }
 
-    /** The backend's request count once it stopped changing for 500 ms (at most 10 s). */
-    private static int stable(TestBackend b) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        int last = b.requests();
-        long since = System.nanoTime();
-        while (System.nanoTime() - end < 0) {
-            Thread.sleep(20);
-            int now = b.requests();
-            if (now != last) {
-                last = now;
-                since = System.nanoTime();
-            } else if (System.nanoTime() - since > TimeUnit.MILLISECONDS.toNanos(500)) {
-                return now;
-            }
-        }
-        throw new AssertionError(b.name() + " keeps receiving requests: " + last);
-    }
-
     @Test
     void fiftyReloadsUnderLoadDropNothingAndAnInvalidConfigKeepsTheOldOne() throws Exception {
         EventLoopGroup group = io.pharos.proxy.server.Transport.best().newGroup(1, "test-backends");
@@ -130,7 +113,7 @@ class ReloadIT {
             }
             assertTrue(b3During >= 25, "b3 took traffic while configured: " + b3During);
             // requests picked for b3 just before the last swap may still be on their way: let them land
-            int b3After = stable(b3);
+            int b3After = RuntimeHarness.stableRequests(b3);
 
             String invalid = configA.replace("clusters { app {\n", "clusters { app {\n    balancer = fastest\n    colour = blue\n");
             write(file, invalid);

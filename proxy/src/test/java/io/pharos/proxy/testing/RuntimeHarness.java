@@ -138,6 +138,27 @@ public final class RuntimeHarness implements AutoCloseable {
         return condition.test();
     }
 
+    /**
+     * The backend's request count once it stopped changing for 500 ms (at most 15 s): requests picked
+     * just before a snapshot swap may still be on their way when the swap is observed.
+     */
+    public static int stableRequests(TestBackend b) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        int last = b.requests();
+        long since = System.nanoTime();
+        while (System.nanoTime() - end < 0) {
+            Thread.sleep(20);
+            int now = b.requests();
+            if (now != last) {
+                last = now;
+                since = System.nanoTime();
+            } else if (System.nanoTime() - since > TimeUnit.MILLISECONDS.toNanos(500)) {
+                return now;
+            }
+        }
+        throw new AssertionError(b.name() + " keeps receiving requests: " + last);
+    }
+
     @FunctionalInterface
     public interface Condition {
         boolean test() throws Exception;
