@@ -10,6 +10,7 @@ public final class BackendStats {
     private final LongAdder[] responses = {new LongAdder(), new LongAdder(), new LongAdder(), new LongAdder(), new LongAdder()};
     private final LongAdder bytesSent = new LongAdder();
     private final LongAdder bytesReceived = new LongAdder();
+    private final LongAdder ejections = new LongAdder();
 
     /** A response head from this backend with {@code status} (100..599) reached the client. */
     public void onResponse(int status) {
@@ -27,6 +28,15 @@ public final class BackendStats {
     /** Bytes of response body (L7) or stream (L4) received from the backend. */
     public void addBytesReceived(long n) {
         bytesReceived.add(n);
+    }
+
+    /** The backend entered the ejected state (counted from published snapshots). */
+    public void onEjected() {
+        ejections.increment();
+    }
+
+    public long ejections() {
+        return ejections.sum();
     }
 
     /** Responses of status class {@code cls} (1..5). */

@@ -61,7 +61,7 @@ final class ConfigApplier {
         Map<String, Cluster> newClusters = new LinkedHashMap<>();
         for (ClusterConfig c : next.clusters().values()) {
             Cluster kept = oldClusters.get(c.name());
-            newClusters.put(c.name(), kept != null ? kept : new Cluster(c, System::nanoTime));
+            newClusters.put(c.name(), kept != null ? kept : PharosServer.newCluster(c));
         }
 
         Map<String, ListenerSlot> oldSlots = server.slots();

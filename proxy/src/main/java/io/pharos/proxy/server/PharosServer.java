@@ -16,6 +16,7 @@ import io.pharos.proxy.l7.BackendConnectionPool;
 import io.pharos.proxy.l7.HttpProxyInitializer;
 import io.pharos.proxy.l7.ListenerContext;
 import io.pharos.proxy.metrics.AccessLog;
+import io.pharos.proxy.metrics.EjectionCounter;
 import io.pharos.proxy.metrics.ListenerMetrics;
 
 import java.net.InetSocketAddress;
@@ -75,9 +76,16 @@ public final class PharosServer implements AutoCloseable {
         this.pools = Collections.unmodifiableMap(p);
         Map<String, Cluster> c = new LinkedHashMap<>();
         for (ClusterConfig cc : config.clusters().values()) {
-            c.put(cc.name(), new Cluster(cc, System::nanoTime));
+            c.put(cc.name(), newCluster(cc));
         }
         this.clusters = Collections.unmodifiableMap(c);
+    }
+
+    /** A new cluster, watched for metrics. Resolves addresses: control thread. */
+    static Cluster newCluster(ClusterConfig config) {
+        Cluster c = new Cluster(config, System::nanoTime);
+        c.addListener(EjectionCounter.INSTANCE);
+        return c;
     }
 
     /** {@link #start(PharosConfig, AccessLog)} without an access log. */
