@@ -169,6 +169,8 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         exchangeId++;
         exchangeRequest = req;
         exchangeStartNanos = listener.metrics().nanoTime();
+        // the previous exchange's response is complete: a rejection of this request must still be answered
+        responseStarted = false;
         if (req.decoderResult().isFailure()) {
             Throwable cause = req.decoderResult().cause();
             HttpResponseStatus status = cause instanceof TooLongHttpLineException ? HttpResponseStatus.REQUEST_URI_TOO_LONG
