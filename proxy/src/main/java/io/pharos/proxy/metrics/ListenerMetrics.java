@@ -11,8 +11,7 @@ import java.util.function.LongSupplier;
 /**
  * Counters of one listener (by name, kept across reloads that keep or change the listener): accepted
  * connections, bytes, responses by status class, latency, and the access log. Bumped on event loops
- * without locks or allocation (the access log allocates one record per request when enabled). A
- * backend's response also feeds its latency EWMA (peak-ewma balancer).
+ * without locks or allocation (the access log allocates one record per request when enabled).
  */
 public final class ListenerMetrics {
     private final String listener;
@@ -58,8 +57,7 @@ public final class ListenerMetrics {
      * itself; latency is from the request head's arrival to the response head. Event loop.
      */
     public void onResponse(LatencyHistogram.Sink sink, HttpRequest request, Backend backend, int status, long startNanos) {
-        long now = nanoClock.getAsLong();
-        long nanos = Math.max(0, now - startNanos);
+        long nanos = Math.max(0, nanoClock.getAsLong() - startNanos);
         int cls = status / 100;
         if (cls >= 1 && cls <= 5) {
             responses[cls - 1].increment();
@@ -67,8 +65,6 @@ public final class ListenerMetrics {
         sink.record(nanos);
         if (backend != null) {
             backend.stats().onResponse(status);
-            // the peak-ewma balancer's latency sample
-            backend.recordLatencyNanos(nanos, now);
         }
         if (accessLog.enabled() && request != null) {
             accessLog.log(listener, request.method().name(), request.uri(), status,
