@@ -34,13 +34,13 @@ import java.util.concurrent.TimeUnit;
  * balancer (the cursor and the in-flight counters are shared the way event loops share them).
  * Backends have unequal weights (100..400) and peak-ewma has latency samples; hashing algorithms
  * hash a header that takes 1024 distinct values. Run with {@code -prof gc} to see B/op; the command
- * is in {@code bench/results/jmh-pick-*.md}.
+ * is in {@code bench/results/jmh-pick-*.md}. {@link PickCpuTime} measures the same picks in thread CPU time.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 public class PickBenchmark {
-    private static final int CONTEXTS = 1024;
+    static final int CONTEXTS = 1024;
 
     @Param({"round-robin", "weighted-round-robin", "random", "least-request", "peak-ewma", "ring-hash", "maglev"})
     public String algorithm;
@@ -48,35 +48,44 @@ public class PickBenchmark {
     @Param({"3", "16", "256"})
     public int backends;
 
+    /** Written once by JMH's setup before the measured threads start. */
     private LoadBalancer lb;
 
     @Setup
     public void setUp() {
+        lb = newBalancer(algorithm, backends);
+    }
+
+    /** The balancer under test: {@code n} weighted backends with latency samples, built once. */
+    static LoadBalancer newBalancer(String algorithm, int n) {
         Algorithm a = Algorithm.valueOf(algorithm.toUpperCase(Locale.ROOT).replace('-', '_'));
         BalancerConfig config = new BalancerConfig(a, Optional.of(HashKey.parse("header:X-User")), 2,
                 Duration.ofSeconds(10), 1024, 65537, 50, Duration.ZERO, 0.1);
         long now = System.nanoTime();
         List<ClusterMember> members = new ArrayList<>();
-        for (int i = 0; i < backends; i++) {
+        for (int i = 0; i < n; i++) {
             Backend b = new Backend(new EndpointId("bench", "b" + i), new HostPort("127.0.0.1", 10000 + i));
             b.recordLatencyNanos(TimeUnit.MICROSECONDS.toNanos(500 + 37L * i), now);
             members.add(new ClusterMember(b, 100 * (1 + i % 4), HealthState.HEALTHY, now - TimeUnit.HOURS.toNanos(1)));
         }
-        lb = LoadBalancerFactory.of(config).newLoadBalancer(null, members);
+        return LoadBalancerFactory.of(config).newLoadBalancer(null, members);
+    }
+
+    /** Request contexts with distinct hash keys. */
+    static PickContext[] contexts() {
+        PickContext[] contexts = new PickContext[CONTEXTS];
+        for (int i = 0; i < CONTEXTS; i++) {
+            contexts[i] = new PickContext().reset(new DefaultHttpHeaders().set("X-User", "user-" + i), null);
+        }
+        return contexts;
     }
 
     /** One per benchmark thread: request contexts with distinct hash keys, cycled. */
     @State(Scope.Thread)
     public static class Requests {
-        private final PickContext[] contexts = new PickContext[CONTEXTS];
+        private final PickContext[] contexts = contexts();
+        /** Written by its own benchmark thread only. */
         private int next;
-
-        @Setup
-        public void setUp() {
-            for (int i = 0; i < CONTEXTS; i++) {
-                contexts[i] = new PickContext().reset(new DefaultHttpHeaders().set("X-User", "user-" + i), null);
-            }
-        }
 
         PickContext next() {
             return contexts[next++ & (CONTEXTS - 1)];

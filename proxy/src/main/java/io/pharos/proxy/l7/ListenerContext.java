@@ -2,6 +2,7 @@ package io.pharos.proxy.l7;
 
 import io.pharos.proxy.cluster.Cluster;
 import io.pharos.proxy.config.PharosConfig.HttpConfig;
+import io.pharos.proxy.health.ProxyHealth;
 import io.pharos.proxy.metrics.ListenerMetrics;
 
 /**
@@ -25,19 +26,26 @@ public final class ListenerContext {
     private final Cluster cluster;
     private final HttpConfig http;
     private final boolean tls;
+    private final ProxyHealth health;
     private final ListenerMetrics metrics;
     /** Set by the control thread when the listener is being removed or the proxy drains. */
     private volatile boolean closing;
 
+    /** A listener without health checking ({@link ProxyHealth#none()}): embedded use and handler tests. */
     public ListenerContext(String name, Cluster cluster, HttpConfig http, boolean tls) {
-        this(name, cluster, http, tls, ListenerMetrics.detached(name));
+        this(name, cluster, http, tls, ProxyHealth.none());
     }
 
-    public ListenerContext(String name, Cluster cluster, HttpConfig http, boolean tls, ListenerMetrics metrics) {
+    public ListenerContext(String name, Cluster cluster, HttpConfig http, boolean tls, ProxyHealth health) {
+        this(name, cluster, http, tls, health, ListenerMetrics.detached(name));
+    }
+
+    public ListenerContext(String name, Cluster cluster, HttpConfig http, boolean tls, ProxyHealth health, ListenerMetrics metrics) {
         this.name = name;
         this.cluster = cluster;
         this.http = http;
         this.tls = tls;
+        this.health = health;
         this.metrics = metrics;
     }
 
@@ -57,8 +65,14 @@ public final class ListenerContext {
         return tls;
     }
 
+    /** Counters, latency and access log of this listener. */
     public ListenerMetrics metrics() {
         return metrics;
+    }
+
+    /** Passive health recording and the retry budget of the cluster. */
+    public ProxyHealth health() {
+        return health;
     }
 
     /** Whether keep-alive should end: responses carry {@code Connection: close}. */

@@ -1,6 +1,7 @@
 package io.pharos.proxy.lb;
 
 import io.pharos.proxy.cluster.Backend;
+import io.pharos.proxy.config.ConfigLoader;
 
 import java.util.Arrays;
 
@@ -25,8 +26,9 @@ final class MaglevLoadBalancer implements LoadBalancer {
 
     MaglevLoadBalancer(LoadBalancer old, Candidates candidates, RequestKeyHasher hasher, int tableSize,
                        RandomLoadBalancer fallback) {
-        if (tableSize < candidates.size()) {
-            throw new IllegalArgumentException("tableSize: " + tableSize + " (expected: >= candidates " + candidates.size() + ")");
+        if (tableSize < candidates.size() || !ConfigLoader.isPrime(tableSize)) {
+            // a composite size lets a permutation cycle without reaching a free slot: the build would not end
+            throw new IllegalArgumentException("tableSize: " + tableSize + " (expected: a prime >= candidates " + candidates.size() + ")");
         }
         this.candidates = candidates;
         this.hasher = hasher;

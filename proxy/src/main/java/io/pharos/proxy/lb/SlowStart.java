@@ -18,6 +18,10 @@ import java.util.function.LongSupplier;
  * Once the clock passes the end of the last ramp, one volatile flag turns off and picks stop reading
  * the clock. Ring-hash and maglev do not ramp: changing weights would move keys.
  *
+ * <p>{@link io.pharos.proxy.cluster.Cluster} stamps {@code readySinceNanos} when a backend is added
+ * (also at startup, so all first members ramp together and the ramp cancels out) and when it becomes
+ * healthy again or leaves ejection; leaving drain or a weight change does not restart a ramp.
+ *
  * <p>Thread safety: immutable except {@link #ramping}, which any picking thread may clear.
  */
 final class SlowStart {

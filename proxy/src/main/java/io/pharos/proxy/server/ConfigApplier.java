@@ -26,7 +26,8 @@ import java.util.logging.Logger;
  *   <li>build the clusters that are new and bind every new or moved listener address — if any bind
  *       fails, the new sockets are closed and the old config keeps running untouched;</li>
  *   <li>commit: kept clusters get {@link Cluster#applyConfig} (backends kept by identity with their
- *       state, counters and pooled connections; removed ones marked), listeners whose settings changed
+ *       state, counters and pooled connections; removed ones marked), added clusters start their health
+ *       checks and removed ones stop them, listeners whose settings changed
  *       swap their pipeline on the same socket, removed or moved listeners stop accepting while their
  *       connections finish (HTTP: {@code Connection: close} on the next response; TCP: until idle or
  *       {@code shutdown.drain-timeout}).</li>
@@ -86,12 +87,15 @@ final class ConfigApplier {
         }
 
         // commit: nothing below can fail
+        List<Cluster> addedClusters = new ArrayList<>();
+        List<Cluster> removedClusters = new ArrayList<>();
         for (ClusterConfig c : next.clusters().values()) {
             Cluster existing = oldClusters.get(c.name());
             if (existing != null && !existing.config().equals(c)) {
                 existing.applyConfig(c);
                 notes.add("cluster " + c.name() + ": updated");
             } else if (existing == null) {
+                addedClusters.add(newClusters.get(c.name()));
                 notes.add("cluster " + c.name() + ": added");
             }
         }
@@ -102,9 +106,11 @@ final class ConfigApplier {
                 for (ClusterMember m : e.getValue().snapshot().members()) {
                     m.backend().markRemoved();
                 }
+                removedClusters.add(e.getValue());
                 notes.add("cluster " + e.getKey() + ": removed");
             }
         }
+        server.updateHealth(addedClusters, removedClusters);
         long drainMillis = next.shutdown().drainTimeout().toMillis();
         Map<String, ListenerSlot> newSlots = new LinkedHashMap<>();
         for (ListenerConfig l : next.listeners()) {

@@ -6,11 +6,15 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.ReflectiveChannelFactory;
 import io.netty.util.concurrent.EventExecutor;
+import io.pharos.health.event.HealthEventPublisher;
 import io.pharos.proxy.cluster.Cluster;
 import io.pharos.proxy.config.PharosConfig;
 import io.pharos.proxy.config.PharosConfig.ClusterConfig;
+import io.pharos.proxy.config.PharosConfig.EventsConfig;
 import io.pharos.proxy.config.PharosConfig.ListenerConfig;
+import io.pharos.proxy.health.ProxyHealth;
 import io.pharos.proxy.l4.TcpProxyInitializer;
 import io.pharos.proxy.l7.BackendConnectionPool;
 import io.pharos.proxy.l7.HttpProxyInitializer;
@@ -27,6 +31,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
@@ -59,6 +66,10 @@ public final class PharosServer implements AutoCloseable {
     private volatile Map<String, Cluster> clusters = Map.of();
     /** Immutable, in config order; replaced by the control thread. */
     private volatile Map<String, ListenerSlot> listeners = Map.of();
+    /** The health module's control thread: applies check verdicts, decides ejections. */
+    private final ScheduledExecutorService healthControl;
+    private final HealthEventPublisher healthEvents;
+    private final ProxyHealth health;
 
     private PharosServer(PharosConfig config, Transport transport, AccessLog accessLog) {
         this.config = config;
@@ -79,6 +90,35 @@ public final class PharosServer implements AutoCloseable {
             c.put(cc.name(), newCluster(cc));
         }
         this.clusters = Collections.unmodifiableMap(c);
+        this.healthEvents = HealthEventPublisher.start(HealthEventPublisher.DEFAULT_CAPACITY, "pharos-health-events");
+        this.healthControl = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "pharos-health-control");
+            t.setDaemon(true);
+            return t;
+        });
+        this.health = ProxyHealth.create(config.events().map(EventsConfig::region).orElse(""), group,
+                new ReflectiveChannelFactory<>(transport.socketChannel()), healthControl, healthEvents);
+        onHealthControl(() -> clusters.values().forEach(health::attach));
+    }
+
+    /** Runs {@code task} on the health control thread and waits for it. */
+    private void onHealthControl(Runnable task) {
+        try {
+            healthControl.submit(task).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while changing health checks", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot change health checks: " + e.getCause(), e.getCause());
+        }
+    }
+
+    /** Starts health checks of clusters a reload added and stops those of clusters it removed. Blocks: control thread. */
+    void updateHealth(List<Cluster> added, List<Cluster> removed) {
+        onHealthControl(() -> {
+            removed.forEach(health::detach);
+            added.forEach(health::attach);
+        });
     }
 
     /** A new cluster, watched for metrics. Resolves addresses: control thread. */
@@ -150,7 +190,7 @@ public final class PharosServer implements AutoCloseable {
     /** The HTTP context a listener's connections share, or null for TCP. */
     ListenerContext newContext(ListenerConfig l, Map<String, Cluster> clusterMap, PharosConfig cfg, ListenerMetrics metrics) {
         return switch (l.protocol()) {
-            case HTTP -> new ListenerContext(l.name(), clusterMap.get(l.cluster()), cfg.http(), l.tls().isPresent(), metrics);
+            case HTTP -> new ListenerContext(l.name(), clusterMap.get(l.cluster()), cfg.http(), l.tls().isPresent(), health, metrics);
             case TCP -> null;
         };
     }
@@ -158,7 +198,7 @@ public final class PharosServer implements AutoCloseable {
     ChannelHandler newInitializer(ListenerConfig l, Map<String, Cluster> clusterMap, ListenerContext context) {
         return switch (l.protocol()) {
             case HTTP -> new HttpProxyInitializer(context, pools::get);
-            case TCP -> new TcpProxyInitializer(clusterMap.get(l.cluster()), transport);
+            case TCP -> new TcpProxyInitializer(clusterMap.get(l.cluster()), transport, health);
         };
     }
 
@@ -228,6 +268,16 @@ public final class PharosServer implements AutoCloseable {
     public int activeConnections(String listener) {
         ListenerSlot s = listeners.get(listener);
         return s == null ? 0 : s.children().size();
+    }
+
+    /** Active checks, outlier detection and retry budgets of the clusters. */
+    public ProxyHealth health() {
+        return health;
+    }
+
+    /** Where health events go: add listeners (the event IPC writer, tests) here. */
+    public HealthEventPublisher healthEvents() {
+        return healthEvents;
     }
 
     public AccessLog accessLog() {
@@ -310,6 +360,14 @@ public final class PharosServer implements AutoCloseable {
             }
             l.children().close().awaitUninterruptibly(2, TimeUnit.SECONDS);
         }
+        healthControl.execute(health::close);
+        healthControl.shutdown();
+        try {
+            healthControl.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        healthEvents.close();
         for (BackendConnectionPool p : pools.values()) {
             p.loop().execute(p::close);
         }

@@ -91,6 +91,7 @@ public final class ProxyRuntime implements AutoCloseable {
         registry.counter("pharos_reloads_ok_total", "Config reloads applied", rt.reloadsOk::get);
         registry.counter("pharos_reloads_failed_total", "Config reloads rejected (old config kept)", rt.reloadsFailed::get);
         registry.counter("pharos_access_log_dropped_total", "Access log lines dropped (queue full)", accessLog::dropped);
+        registry.counter("pharos_health_events_dropped_total", "Health events dropped (publisher queue full)", server.healthEvents()::droppedCount);
         registry.gauge("pharos_shutting_down", "1 once SIGTERM was received", () -> rt.shuttingDown ? 1 : 0);
         return rt;
     }

@@ -6,6 +6,7 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import io.pharos.proxy.cluster.Cluster;
 import io.pharos.proxy.config.ConfigLoader;
 import io.pharos.proxy.config.PharosConfig;
+import io.pharos.proxy.health.ProxyHealth;
 import io.pharos.proxy.metrics.AccessLog;
 import io.pharos.proxy.metrics.ListenerMetrics;
 import io.pharos.proxy.server.Transport;
@@ -32,7 +33,7 @@ class ListenerClosingTest {
         Cluster cluster = new Cluster(config.clusters().get("app"), System::nanoTime);
         cluster.setDraining("b1", true);
         metrics = new ListenerMetrics("web", List.of(), () -> clock[0], AccessLog.disabled());
-        listener = new ListenerContext("web", cluster, config.http(), false, metrics);
+        listener = new ListenerContext("web", cluster, config.http(), false, ProxyHealth.none(), metrics);
         ch = new EmbeddedChannel();
         ch.config().setAutoRead(false);
         BackendConnectionPool pool = new BackendConnectionPool(ch.eventLoop(), Transport.nio());

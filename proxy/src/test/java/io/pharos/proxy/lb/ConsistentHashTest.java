@@ -18,6 +18,7 @@ import static io.pharos.proxy.lb.TestMembers.*;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Ring-hash and maglev: key affinity, and how many keys move when membership changes. */
@@ -157,6 +158,15 @@ class ConsistentHashTest {
             used.add(first);
         }
         assertEquals(N, used.size());
+    }
+
+    @Test
+    void maglevRefusesACompositeTableSize() {
+        var members = members(backends(3));
+        var error = assertThrows(IllegalArgumentException.class,
+                () -> build(hashConfig(Algorithm.MAGLEV, "header:" + KEY_HEADER, 1024, 65536), members));
+        assertTrue(error.getMessage().contains("65536"), error.getMessage());
+        assertNotNull(build(hashConfig(Algorithm.MAGLEV, "header:" + KEY_HEADER, 1024, 7), members).pick(plain().reset(keyHeaders("k"), null)));
     }
 
     @Test
