@@ -1,13 +1,16 @@
 package io.pharos.proxy;
 
+import io.pharos.proxy.admin.AdminServer;
 import io.pharos.proxy.config.ConfigException;
 import io.pharos.proxy.config.ConfigLoader;
 import io.pharos.proxy.config.PharosConfig;
 import io.pharos.proxy.demo.DemoBackend;
 import io.pharos.proxy.server.PharosServer;
+import io.pharos.proxy.server.ProxyRuntime;
 import io.pharos.proxy.server.Transport;
 import sun.misc.Signal;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.reflect.InvocationTargetException;
 import java.nio.file.Path;
@@ -117,18 +120,37 @@ public final class Main {
         if (config == null) {
             return EXIT_CONFIG;
         }
-        PharosServer server;
+        ProxyRuntime runtime;
         try {
-            server = PharosServer.start(config);
-        } catch (IllegalStateException e) {
+            runtime = ProxyRuntime.start(config);
+        } catch (IllegalStateException | IOException e) {
             err.println("pharos: " + e.getMessage());
             return EXIT_FAILURE;
         }
-        waitForTermination(server::close);
+        // the signal thread only posts: the reload itself runs on the runtime's control thread
+        Signal.handle(new Signal("HUP"), s -> runtime.reloadAsync());
+        AdminServer admin;
+        try {
+            admin = AdminServer.start(config.admin(), runtime);
+        } catch (IllegalStateException e) {
+            err.println("pharos: " + e.getMessage());
+            runtime.close();
+            return EXIT_FAILURE;
+        }
+        waitForTermination(() -> {
+            try {
+                runtime.shutdownGracefully();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                runtime.close();
+            } finally {
+                admin.close();
+            }
+        });
         return EXIT_OK;
     }
 
-    /** Blocks until SIGTERM or SIGINT, then runs {@code stop} on this (the control) thread. */
+    /** Blocks until SIGTERM or SIGINT, then runs {@code stop} on this (the main) thread. */
     private static void waitForTermination(Runnable stop) throws InterruptedException {
         CountDownLatch done = new CountDownLatch(1);
         Signal.handle(new Signal("TERM"), s -> done.countDown());

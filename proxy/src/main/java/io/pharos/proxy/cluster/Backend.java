@@ -1,7 +1,11 @@
 package io.pharos.proxy.cluster;
 
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import io.pharos.health.EndpointId;
 import io.pharos.proxy.config.HostPort;
+import io.pharos.proxy.metrics.BackendStats;
 
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
@@ -29,6 +33,10 @@ public final class Backend {
     private final LongAdder connectionsOpened = new LongAdder();
     /** Failures seen by the request path (connect failures, resets, timeouts, 5xx gateway errors). */
     private final LongAdder failures = new LongAdder();
+    /** Responses by status class and bytes; written by event loops. */
+    private final BackendStats stats = new BackendStats();
+    /** Open connections to this backend (closed ones leave by themselves), so a drain deadline can close them. */
+    private final ChannelGroup connections;
     /** Peak-EWMA of response latency in nanoseconds, as double bits (0: no sample yet); written by event loops. */
     private final AtomicLong latencyEwmaBits = new AtomicLong();
     /** {@code nowNanos} of the last latency sample; written by event loops with {@link #latencyEwmaBits}. */
@@ -46,6 +54,7 @@ public final class Backend {
         this.id = id;
         this.address = address;
         this.socketAddress = address.resolve();
+        this.connections = new DefaultChannelGroup(id.toString(), GlobalEventExecutor.INSTANCE);
     }
 
     public EndpointId id() {
@@ -145,6 +154,15 @@ public final class Backend {
 
     public long failures() {
         return failures.sum();
+    }
+
+    public BackendStats stats() {
+        return stats;
+    }
+
+    /** Open connections to this backend; the data plane adds each one it opens (any thread). */
+    public ChannelGroup connections() {
+        return connections;
     }
 
     public boolean isRemoved() {

@@ -1,6 +1,7 @@
 package io.pharos.proxy.l4;
 
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -84,6 +85,7 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
                 b.onStart();
                 health.onSuccess(b);
                 backendChannel = f.channel();
+                b.connections().add(backendChannel);
                 ctx.read();
                 backendChannel.read();
             } else {
@@ -101,6 +103,7 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(msg);
             return;
         }
+        backend.stats().addBytesSent(((ByteBuf) msg).readableBytes());
         out.writeAndFlush(msg).addListener((ChannelFutureListener) f -> {
             if (f.isSuccess()) {
                 if (!clientInputShut) {
@@ -114,6 +117,9 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
 
     /** Bytes from the backend, for the client. */
     void onBackendRead(Object msg) {
+        if (backend != null) {
+            backend.stats().addBytesReceived(((ByteBuf) msg).readableBytes());
+        }
         ctx.writeAndFlush(msg).addListener((ChannelFutureListener) f -> {
             if (f.isSuccess()) {
                 if (!backendInputShut && backendChannel != null) {

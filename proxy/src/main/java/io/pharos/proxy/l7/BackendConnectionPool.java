@@ -82,9 +82,11 @@ public final class BackendConnectionPool {
     ChannelFuture connect(Backend backend, long connectTimeoutMillis) {
         assert loop.inEventLoop();
         backend.onConnectionOpened();
-        return bootstrap.clone()
+        ChannelFuture f = bootstrap.clone()
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeoutMillis))
                 .connect(backend.socketAddress());
+        backend.connections().add(f.channel());
+        return f;
     }
 
     /** Takes back a connection whose exchange completed cleanly; it is kept for {@code idleMillis}. Loop only. */

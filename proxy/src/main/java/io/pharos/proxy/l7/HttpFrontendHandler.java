@@ -32,6 +32,7 @@ import io.pharos.proxy.config.PharosConfig.ClusterConfig;
 import io.pharos.proxy.health.ReplayBuffer;
 import io.pharos.proxy.health.RetryPolicy;
 import io.pharos.proxy.lb.PickContext;
+import io.pharos.proxy.metrics.LatencyHistogram;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -58,12 +59,17 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     private HeaderReadTimeoutHandler headTimeout;
     private ProxyResponseEncoder encoder;
     private State state = State.WAIT_HEAD;
+    /** This loop's latency recorder; set once in handlerAdded. */
+    private LatencyHistogram.Sink latency;
 
     // --- the exchange in flight; all loop-confined, reset by startExchange/endExchange ---
     /** Increments per exchange; a callback from an older exchange compares and gives up. */
     private int exchangeId;
     private ClusterConfig clusterConfig;
     private HttpRequest requestHead;
+    /** The client's request head of this exchange and when it arrived (metrics, access log). */
+    private HttpRequest exchangeRequest;
+    private long exchangeStartNanos;
     private boolean requestHasBody;
     private boolean requestComplete;
     private boolean clientKeepAlive;
@@ -107,6 +113,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         this.ctx = ctx;
         this.headTimeout = ctx.pipeline().get(HeaderReadTimeoutHandler.class);
         this.encoder = ctx.pipeline().get(ProxyResponseEncoder.class);
+        this.latency = listener.metrics().latencySink(ctx.channel().eventLoop());
     }
 
     @Override
@@ -175,6 +182,10 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
 
     private void startExchange(HttpRequest req) {
         exchangeId++;
+        exchangeRequest = req;
+        exchangeStartNanos = listener.metrics().nanoTime();
+        // the previous exchange's response is complete: a rejection of this request must still be answered
+        responseStarted = false;
         if (req.decoderResult().isFailure()) {
             Throwable cause = req.decoderResult().cause();
             HttpResponseStatus status = cause instanceof TooLongHttpLineException ? HttpResponseStatus.REQUEST_URI_TOO_LONG
@@ -292,6 +303,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
 
     private void forwardBody(HttpContent content) {
         boolean last = content instanceof LastHttpContent;
+        backend.stats().addBytesSent(content.content().readableBytes());
         replay.add(content);
         backendChannel.write(content, backendChannel.voidPromise());
         if (last) {
@@ -375,6 +387,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         responseStarted = true;
+        listener.metrics().onResponse(latency, exchangeRequest, backend, code, exchangeStartNanos);
         replay.clear();
         HttpHeaders h = resp.headers();
         boolean backendKeepAlive = HttpUtil.isKeepAlive(resp);
@@ -423,6 +436,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(content);
             return;
         }
+        backend.stats().addBytesReceived(content.content().readableBytes());
         if (content instanceof LastHttpContent) {
             ctx.write(content, ctx.voidPromise());
             completeExchange();
@@ -651,6 +665,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
             encoder.setHeadRequest(headRequest);
         }
         responseStarted = true;
+        listener.metrics().onResponse(latency, exchangeRequest, null, status.code(), exchangeStartNanos);
         ctx.write(resp, ctx.voidPromise());
         if (mustClose) {
             closeAfterFlush();
@@ -686,6 +701,10 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         if (evt == HeaderReadTimeoutHandler.TIMEOUT) {
             if (state == State.WAIT_HEAD) {
                 rejectAndClose(HttpResponseStatus.REQUEST_TIMEOUT, "request head not received in time");
+            }
+        } else if (evt == ListenerContext.CLOSE_IF_IDLE) {
+            if (state == State.WAIT_HEAD && inbound.isEmpty()) {
+                ctx.close();
             }
         } else if (evt instanceof IdleStateEvent) {
             if (state == State.WAIT_HEAD && inbound.isEmpty()) {

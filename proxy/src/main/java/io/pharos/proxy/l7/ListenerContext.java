@@ -3,6 +3,7 @@ package io.pharos.proxy.l7;
 import io.pharos.proxy.cluster.Cluster;
 import io.pharos.proxy.config.PharosConfig.HttpConfig;
 import io.pharos.proxy.health.ProxyHealth;
+import io.pharos.proxy.metrics.ListenerMetrics;
 
 /**
  * What the handlers of one HTTP listener share: the cluster it serves, the client-side limits, and a
@@ -10,11 +11,23 @@ import io.pharos.proxy.health.ProxyHealth;
  * event loops.
  */
 public final class ListenerContext {
+    /**
+     * User event fired into a client connection's pipeline at shutdown: a connection with no request in
+     * flight closes now; one with a request in flight closes after its response.
+     */
+    public static final Object CLOSE_IF_IDLE = new Object() {
+        @Override
+        public String toString() {
+            return "CLOSE_IF_IDLE";
+        }
+    };
+
     private final String name;
     private final Cluster cluster;
     private final HttpConfig http;
     private final boolean tls;
     private final ProxyHealth health;
+    private final ListenerMetrics metrics;
     /** Set by the control thread when the listener is being removed or the proxy drains. */
     private volatile boolean closing;
 
@@ -24,11 +37,16 @@ public final class ListenerContext {
     }
 
     public ListenerContext(String name, Cluster cluster, HttpConfig http, boolean tls, ProxyHealth health) {
+        this(name, cluster, http, tls, health, ListenerMetrics.detached(name));
+    }
+
+    public ListenerContext(String name, Cluster cluster, HttpConfig http, boolean tls, ProxyHealth health, ListenerMetrics metrics) {
         this.name = name;
         this.cluster = cluster;
         this.http = http;
         this.tls = tls;
         this.health = health;
+        this.metrics = metrics;
     }
 
     public String name() {
@@ -45,6 +63,11 @@ public final class ListenerContext {
 
     public boolean tls() {
         return tls;
+    }
+
+    /** Counters, latency and access log of this listener. */
+    public ListenerMetrics metrics() {
+        return metrics;
     }
 
     /** Passive health recording and the retry budget of the cluster. */

@@ -21,6 +21,9 @@ import io.pharos.proxy.l4.TcpProxyInitializer;
 import io.pharos.proxy.l7.BackendConnectionPool;
 import io.pharos.proxy.l7.HttpProxyInitializer;
 import io.pharos.proxy.l7.ListenerContext;
+import io.pharos.proxy.metrics.AccessLog;
+import io.pharos.proxy.metrics.EjectionCounter;
+import io.pharos.proxy.metrics.ListenerMetrics;
 import org.agrona.concurrent.SystemEpochClock;
 
 import java.net.InetSocketAddress;
@@ -32,6 +35,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -39,28 +43,36 @@ import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /**
- * The running proxy: event loops, per-loop backend pools, clusters and bound listeners. Started and
- * stopped by the control thread; the data plane runs on the loops.
+ * The running proxy: event loops, per-loop backend pools, clusters and bound listeners. Started,
+ * reloaded ({@link #applyConfig}) and stopped by the control thread; the data plane runs on the loops.
+ * Other threads (admin) read the current clusters and listeners through immutable maps published
+ * with one volatile write.
  */
 public final class PharosServer implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(PharosServer.class.getName());
     /** How often the event file's heartbeat is stamped (the sidecar's staleness check relies on it). */
     private static final Duration EVENT_HEARTBEAT = Duration.ofMillis(100);
 
-    /** A bound listener and what its connections share. */
+    /** A bound listener and what its connections share ({@code context} is null for TCP). */
     public record BoundListener(ListenerConfig config, Channel channel, ListenerContext context) {
         public InetSocketAddress localAddress() {
             return (InetSocketAddress) channel.localAddress();
         }
     }
 
-    private final PharosConfig config;
     private final Transport transport;
     private final EventLoopGroup group;
     private final EventLoopGroup acceptGroup;
     private final Map<EventLoop, BackendConnectionPool> pools;
-    private final Map<String, Cluster> clusters = new LinkedHashMap<>();
-    private final Map<String, BoundListener> listeners = new LinkedHashMap<>();
+    private final AccessLog accessLog;
+    /** Listener counters by name, kept while a listener of that name exists. */
+    private final Map<String, ListenerMetrics> listenerMetrics = new ConcurrentHashMap<>();
+    /** The running config; written by the control thread on start and reload. */
+    private volatile PharosConfig config;
+    /** Immutable; replaced by the control thread. */
+    private volatile Map<String, Cluster> clusters = Map.of();
+    /** Immutable, in config order; replaced by the control thread. */
+    private volatile Map<String, ListenerSlot> listeners = Map.of();
     /** The health module's control thread: applies check verdicts, decides ejections. */
     private final ScheduledExecutorService healthControl;
     private final HealthEventPublisher healthEvents;
@@ -68,9 +80,10 @@ public final class PharosServer implements AutoCloseable {
     /** The GTM sidecar's event file writer ({@code events.file}), if configured; used by the publisher thread. */
     private final Optional<EventRingWriter> eventRing;
 
-    private PharosServer(PharosConfig config, Transport transport) {
+    private PharosServer(PharosConfig config, Transport transport, AccessLog accessLog) {
         this.config = config;
         this.transport = transport;
+        this.accessLog = accessLog;
         this.group = transport.newGroup(config.effectiveWorkers(), "pharos-loop");
         this.acceptGroup = transport.newGroup(1, "pharos-accept");
         Map<EventLoop, BackendConnectionPool> p = new IdentityHashMap<>();
@@ -81,9 +94,11 @@ public final class PharosServer implements AutoCloseable {
             p.put(loop, pool);
         }
         this.pools = Collections.unmodifiableMap(p);
-        for (ClusterConfig c : config.clusters().values()) {
-            clusters.put(c.name(), new Cluster(c, System::nanoTime));
+        Map<String, Cluster> c = new LinkedHashMap<>();
+        for (ClusterConfig cc : config.clusters().values()) {
+            c.put(cc.name(), newCluster(cc));
         }
+        this.clusters = Collections.unmodifiableMap(c);
         this.healthEvents = HealthEventPublisher.start(HealthEventPublisher.DEFAULT_CAPACITY, "pharos-health-events");
         this.eventRing = config.events().map(ev -> {
             EventRingWriter w = EventRingWriter.open(ev.file(), ev.capacity(), EventRingDescriptor.DEFAULT_BROADCAST_CAPACITY,
@@ -99,26 +114,56 @@ public final class PharosServer implements AutoCloseable {
         });
         this.health = ProxyHealth.create(config.events().map(EventsConfig::region).orElse(""), group,
                 new ReflectiveChannelFactory<>(transport.socketChannel()), healthControl, healthEvents);
+        onHealthControl(() -> clusters.values().forEach(health::attach));
+    }
+
+    /** Runs {@code task} on the health control thread and waits for it. */
+    private void onHealthControl(Runnable task) {
         try {
-            healthControl.submit(() -> clusters.values().forEach(health::attach)).get();
+            healthControl.submit(task).get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while starting health checks", e);
+            throw new IllegalStateException("interrupted while changing health checks", e);
         } catch (ExecutionException e) {
-            throw new IllegalStateException("cannot start health checks: " + e.getCause(), e.getCause());
+            throw new IllegalStateException("cannot change health checks: " + e.getCause(), e.getCause());
         }
+    }
+
+    /** Starts health checks of clusters a reload added and stops those of clusters it removed. Blocks: control thread. */
+    void updateHealth(List<Cluster> added, List<Cluster> removed) {
+        onHealthControl(() -> {
+            removed.forEach(health::detach);
+            added.forEach(health::attach);
+        });
+    }
+
+    /** A new cluster, watched for metrics. Resolves addresses: control thread. */
+    static Cluster newCluster(ClusterConfig config) {
+        Cluster c = new Cluster(config, System::nanoTime);
+        c.addListener(EjectionCounter.INSTANCE);
+        return c;
+    }
+
+    /** {@link #start(PharosConfig, AccessLog)} without an access log. */
+    public static PharosServer start(PharosConfig config) throws InterruptedException {
+        return start(config, AccessLog.disabled());
     }
 
     /**
      * Builds the loops and clusters and binds every listener; if one cannot be bound, everything
      * started so far is stopped and the exception is thrown. Blocks until bound: control thread.
      */
-    public static PharosServer start(PharosConfig config) throws InterruptedException {
-        PharosServer server = new PharosServer(config, Transport.best());
+    public static PharosServer start(PharosConfig config, AccessLog accessLog) throws InterruptedException {
+        PharosServer server = new PharosServer(config, Transport.best(), accessLog);
         try {
+            Map<String, ListenerSlot> bound = new LinkedHashMap<>();
             for (ListenerConfig l : config.listeners()) {
-                server.bind(l);
+                bound.put(l.name(), server.bind(l, server.clusters, config));
             }
+            server.listeners = Collections.unmodifiableMap(bound);
+        } catch (BindException e) {
+            server.close();
+            throw new IllegalStateException(e.getMessage(), e);
         } catch (RuntimeException | InterruptedException e) {
             server.close();
             throw e;
@@ -128,13 +173,18 @@ public final class PharosServer implements AutoCloseable {
         return server;
     }
 
-    private void bind(ListenerConfig l) throws InterruptedException {
-        Cluster cluster = clusters.get(l.cluster());
-        ListenerContext context = new ListenerContext(l.name(), cluster, config.http(), l.tls().isPresent(), health);
-        ChannelHandler init = switch (l.protocol()) {
-            case HTTP -> new HttpProxyInitializer(context, pools::get);
-            case TCP -> new TcpProxyInitializer(cluster, transport, health);
-        };
+    /** A listener that could not be bound. */
+    static final class BindException extends Exception {
+        BindException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /** Creates a slot for {@code l} over {@code clusterMap} and binds it. Blocks: control thread. */
+    ListenerSlot bind(ListenerConfig l, Map<String, Cluster> clusterMap, PharosConfig cfg) throws BindException, InterruptedException {
+        ListenerMetrics metrics = listenerMetrics.computeIfAbsent(l.name(), n -> new ListenerMetrics(n, group, System::nanoTime, accessLog));
+        ListenerContext context = newContext(l, clusterMap, cfg, metrics);
+        ListenerSlot slot = new ListenerSlot(l, metrics, newInitializer(l, clusterMap, context), context);
         ServerBootstrap b = new ServerBootstrap()
                 .group(acceptGroup, group)
                 .channel(transport.serverChannel())
@@ -142,17 +192,54 @@ public final class PharosServer implements AutoCloseable {
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.TCP_NODELAY, true)
-                .childHandler(init);
-        Channel ch;
+                .childHandler(slot.acceptor());
         try {
-            ch = b.bind(l.listen().resolve()).sync().channel();
+            slot.bound(b.bind(l.listen().resolve()).sync().channel());
+        } catch (InterruptedException e) {
+            throw e;
         } catch (Exception e) {
-            if (e instanceof InterruptedException ie) {
-                throw ie;
-            }
-            throw new IllegalStateException("listener " + l.name() + ": cannot bind " + l.listen() + ": " + e.getMessage(), e);
+            throw new BindException("listener " + l.name() + ": cannot bind " + l.listen() + ": " + e.getMessage(), e);
         }
-        listeners.put(l.name(), new BoundListener(l, ch, context));
+        return slot;
+    }
+
+    /** The HTTP context a listener's connections share, or null for TCP. */
+    ListenerContext newContext(ListenerConfig l, Map<String, Cluster> clusterMap, PharosConfig cfg, ListenerMetrics metrics) {
+        return switch (l.protocol()) {
+            case HTTP -> new ListenerContext(l.name(), clusterMap.get(l.cluster()), cfg.http(), l.tls().isPresent(), health, metrics);
+            case TCP -> null;
+        };
+    }
+
+    ChannelHandler newInitializer(ListenerConfig l, Map<String, Cluster> clusterMap, ListenerContext context) {
+        return switch (l.protocol()) {
+            case HTTP -> new HttpProxyInitializer(context, pools::get);
+            case TCP -> new TcpProxyInitializer(clusterMap.get(l.cluster()), transport, health);
+        };
+    }
+
+    /**
+     * Applies a validated config as a diff (see {@link ConfigApplier}): all or nothing. Control thread;
+     * blocks while binding new ports.
+     */
+    public ReloadResult applyConfig(PharosConfig next) throws InterruptedException {
+        return new ConfigApplier(this).apply(next);
+    }
+
+    void publish(PharosConfig next, Map<String, Cluster> newClusters, Map<String, ListenerSlot> newListeners) {
+        this.clusters = Collections.unmodifiableMap(newClusters);
+        this.listeners = Collections.unmodifiableMap(newListeners);
+        this.config = next;
+        listenerMetrics.keySet().retainAll(newListeners.keySet());
+    }
+
+    Map<String, ListenerSlot> slots() {
+        return listeners;
+    }
+
+    /** Runs {@code task} after {@code delayMillis} on a proxy thread (not a data-plane loop). */
+    void schedule(Runnable task, long delayMillis) {
+        acceptGroup.next().schedule(task, delayMillis, TimeUnit.MILLISECONDS);
     }
 
     public PharosConfig config() {
@@ -168,19 +255,35 @@ public final class PharosServer implements AutoCloseable {
     }
 
     public Map<String, Cluster> clusters() {
-        return Collections.unmodifiableMap(clusters);
+        return clusters;
     }
 
     public BoundListener listener(String name) {
-        return listeners.get(name);
+        ListenerSlot s = listeners.get(name);
+        return s == null ? null : view(s);
     }
 
     public List<BoundListener> listeners() {
-        return new ArrayList<>(listeners.values());
+        List<BoundListener> out = new ArrayList<>();
+        for (ListenerSlot s : listeners.values()) {
+            out.add(view(s));
+        }
+        return out;
     }
 
-    public EventLoopGroup eventLoops() {
-        return group;
+    /** Counters of the current listeners, by name. */
+    public Map<String, ListenerMetrics> listenerMetrics() {
+        Map<String, ListenerMetrics> out = new LinkedHashMap<>();
+        for (ListenerSlot s : listeners.values()) {
+            out.put(s.config().name(), s.metrics());
+        }
+        return out;
+    }
+
+    /** Open client connections of a listener (0 if unknown). */
+    public int activeConnections(String listener) {
+        ListenerSlot s = listeners.get(listener);
+        return s == null ? 0 : s.children().size();
     }
 
     /** Active checks, outlier detection and retry budgets of the clusters. */
@@ -198,6 +301,18 @@ public final class PharosServer implements AutoCloseable {
         return eventRing;
     }
 
+    public AccessLog accessLog() {
+        return accessLog;
+    }
+
+    private static BoundListener view(ListenerSlot s) {
+        return new BoundListener(s.config(), s.channel(), s.context());
+    }
+
+    public EventLoopGroup eventLoops() {
+        return group;
+    }
+
     /** Idle pooled backend connections over all loops; asks each loop (blocks briefly). */
     public int idleBackendConnections() throws Exception {
         int n = 0;
@@ -207,20 +322,64 @@ public final class PharosServer implements AutoCloseable {
         return n;
     }
 
-    private String describeListeners() {
+    String describeListeners() {
         List<String> out = new ArrayList<>();
-        for (BoundListener l : listeners.values()) {
+        for (BoundListener l : listeners()) {
             out.add(l.config().name() + "=" + l.config().protocol().name().toLowerCase() + "://" + l.localAddress().getHostString() + ":" + l.localAddress().getPort()
                     + "->" + l.config().cluster());
         }
         return String.join(", ", out);
     }
 
+    /**
+     * Graceful stop, step one: listeners stop accepting and every HTTP connection closes after its
+     * next response. Control thread.
+     */
+    public void stopAccepting() {
+        for (ListenerSlot s : listeners.values()) {
+            s.stopAccepting();
+        }
+    }
+
+    /** Every HTTP context answers with {@code Connection: close} from now on. Control thread. */
+    public void endKeepAlive() {
+        for (ListenerSlot s : listeners.values()) {
+            ListenerContext c = s.context();
+            if (c != null) {
+                c.setClosing();
+            }
+        }
+    }
+
+    /** Open client connections over all listeners. */
+    public int openClientConnections() {
+        int n = 0;
+        for (ListenerSlot s : listeners.values()) {
+            n += s.children().size();
+        }
+        return n;
+    }
+
+    /** Asks every HTTP client connection with nothing in flight to close now. */
+    public void closeIdleClientConnections() {
+        for (ListenerSlot s : listeners.values()) {
+            if (s.context() != null) {
+                for (Channel ch : s.children()) {
+                    ch.pipeline().fireUserEventTriggered(ListenerContext.CLOSE_IF_IDLE);
+                }
+            }
+        }
+    }
+
     /** Stops accepting, closes pooled connections and the loops. Blocks up to a few seconds. */
     @Override
     public void close() {
-        for (BoundListener l : listeners.values()) {
-            l.channel().close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        for (ListenerSlot l : listeners.values()) {
+            Channel ch = l.channel();
+            if (ch != null) {
+                ch.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+            }
+            l.children().close().awaitUninterruptibly(2, TimeUnit.SECONDS);
         }
         healthControl.execute(health::close);
         healthControl.shutdown();

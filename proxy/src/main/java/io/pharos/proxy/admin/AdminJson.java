@@ -1,0 +1,162 @@
+package io.pharos.proxy.admin;
+
+import io.pharos.health.HealthState;
+import io.pharos.proxy.cluster.Backend;
+import io.pharos.proxy.cluster.Cluster;
+import io.pharos.proxy.cluster.ClusterMember;
+import io.pharos.proxy.cluster.ClusterSnapshot;
+import io.pharos.proxy.server.PharosServer.BoundListener;
+import io.pharos.proxy.server.ProxyRuntime;
+import io.pharos.proxy.server.ReloadResult;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+
+import static io.pharos.proxy.metrics.JsonText.quote;
+
+/** The admin API's JSON documents, written by hand (no JSON library in the proxy). Any thread. */
+final class AdminJson {
+    private static final String[] CLASSES = {"1xx", "2xx", "3xx", "4xx", "5xx"};
+
+    private AdminJson() {
+    }
+
+    static String status(ProxyRuntime rt) {
+        StringBuilder sb = new StringBuilder("{\"version\":");
+        String version = ProxyRuntime.class.getPackage().getImplementationVersion();
+        quote(sb, version == null ? "dev" : version);
+        sb.append(",\"uptimeSeconds\":").append(Duration.between(rt.started(), Instant.now()).toSeconds());
+        sb.append(",\"serving\":").append(rt.isServing());
+        sb.append(",\"configFile\":");
+        if (rt.configFile().isPresent()) {
+            quote(sb, rt.configFile().get().toString());
+        } else {
+            sb.append("null");
+        }
+        sb.append(",\"reloads\":{\"ok\":").append(rt.reloadsOk()).append(",\"failed\":").append(rt.reloadsFailed()).append('}');
+        sb.append(",\"lastReload\":");
+        ReloadResult r = rt.lastReload();
+        if (r == null) {
+            sb.append("null");
+        } else {
+            reloadObject(sb, r);
+        }
+        sb.append(",\"listeners\":[");
+        List<BoundListener> ls = rt.server().listeners();
+        for (int i = 0; i < ls.size(); i++) {
+            BoundListener l = ls.get(i);
+            if (i > 0) {
+                sb.append(',');
+            }
+            sb.append("{\"name\":");
+            quote(sb, l.config().name());
+            sb.append(",\"protocol\":");
+            quote(sb, l.config().protocol().name().toLowerCase());
+            sb.append(",\"address\":");
+            quote(sb, l.localAddress().getHostString() + ":" + l.localAddress().getPort());
+            sb.append(",\"cluster\":");
+            quote(sb, l.config().cluster());
+            sb.append(",\"activeConnections\":").append(rt.server().activeConnections(l.config().name())).append('}');
+        }
+        return sb.append("]}").toString();
+    }
+
+    static String reload(ReloadResult r) {
+        return reloadObject(new StringBuilder(), r).toString();
+    }
+
+    private static StringBuilder reloadObject(StringBuilder sb, ReloadResult r) {
+        sb.append("{\"time\":");
+        quote(sb, r.time().toString());
+        sb.append(",\"result\":");
+        quote(sb, r.ok() ? "ok" : "failed");
+        sb.append(",\"errors\":");
+        strings(sb, r.errors());
+        sb.append(",\"notes\":");
+        strings(sb, r.notes());
+        return sb.append('}');
+    }
+
+    private static void strings(StringBuilder sb, List<String> list) {
+        sb.append('[');
+        for (int i = 0; i < list.size(); i++) {
+            if (i > 0) {
+                sb.append(',');
+            }
+            quote(sb, list.get(i));
+        }
+        sb.append(']');
+    }
+
+    static String clusters(Collection<Cluster> clusters) {
+        StringBuilder sb = new StringBuilder("{\"clusters\":[");
+        boolean first = true;
+        for (Cluster c : clusters) {
+            if (!first) {
+                sb.append(',');
+            }
+            first = false;
+            clusterObject(sb, c.snapshot());
+        }
+        return sb.append("]}").toString();
+    }
+
+    static String cluster(Cluster c) {
+        return clusterObject(new StringBuilder(), c.snapshot()).toString();
+    }
+
+    private static StringBuilder clusterObject(StringBuilder sb, ClusterSnapshot s) {
+        sb.append("{\"name\":");
+        quote(sb, s.name());
+        sb.append(",\"balancer\":");
+        quote(sb, s.config().balancer().algorithm().name().toLowerCase().replace('_', '-'));
+        sb.append(",\"usable\":").append(s.usableCount()).append(",\"backends\":[");
+        List<ClusterMember> ms = s.members();
+        for (int i = 0; i < ms.size(); i++) {
+            if (i > 0) {
+                sb.append(',');
+            }
+            backendObject(sb, ms.get(i));
+        }
+        return sb.append("]}");
+    }
+
+    /** One backend of a cluster, or {@code {}} if it vanished meanwhile. */
+    static String backend(Cluster c, String name) {
+        ClusterMember m = c == null ? null : c.snapshot().member(name);
+        return m == null ? "{}" : backendObject(new StringBuilder(), m).toString();
+    }
+
+    private static StringBuilder backendObject(StringBuilder sb, ClusterMember m) {
+        Backend b = m.backend();
+        sb.append("{\"name\":");
+        quote(sb, b.name());
+        sb.append(",\"address\":");
+        quote(sb, b.address().toString());
+        sb.append(",\"weight\":").append(m.weight());
+        sb.append(",\"state\":");
+        quote(sb, state(m.state()));
+        sb.append(",\"inFlight\":").append(b.inFlight());
+        sb.append(",\"requests\":").append(b.requests());
+        sb.append(",\"failures\":").append(b.failures());
+        sb.append(",\"connectionsOpened\":").append(b.connectionsOpened());
+        sb.append(",\"openConnections\":").append(b.connections().size());
+        sb.append(",\"bytesSent\":").append(b.stats().bytesSent());
+        sb.append(",\"bytesReceived\":").append(b.stats().bytesReceived());
+        sb.append(",\"responses\":{");
+        for (int k = 1; k <= 5; k++) {
+            if (k > 1) {
+                sb.append(',');
+            }
+            sb.append('"').append(CLASSES[k - 1]).append("\":").append(b.stats().responses(k));
+        }
+        return sb.append("}}");
+    }
+
+    /** The contract's four states: a backend without a verdict yet takes traffic, so it shows healthy. */
+    private static String state(HealthState s) {
+        return s == HealthState.UNKNOWN ? "healthy" : s.wireName();
+    }
+}

@@ -1,0 +1,54 @@
+package io.pharos.proxy.metrics;
+
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Traffic counters of one backend, bumped by event loops without locks; they live as long as the
+ * backend object (so across reloads that keep it). Read by the metrics reporter and the admin API.
+ */
+public final class BackendStats {
+    private final LongAdder[] responses = {new LongAdder(), new LongAdder(), new LongAdder(), new LongAdder(), new LongAdder()};
+    private final LongAdder bytesSent = new LongAdder();
+    private final LongAdder bytesReceived = new LongAdder();
+    private final LongAdder ejections = new LongAdder();
+
+    /** A response head from this backend with {@code status} (100..599) reached the client. */
+    public void onResponse(int status) {
+        int cls = status / 100;
+        if (cls >= 1 && cls <= 5) {
+            responses[cls - 1].increment();
+        }
+    }
+
+    /** Bytes of request body (L7) or stream (L4) sent to the backend. */
+    public void addBytesSent(long n) {
+        bytesSent.add(n);
+    }
+
+    /** Bytes of response body (L7) or stream (L4) received from the backend. */
+    public void addBytesReceived(long n) {
+        bytesReceived.add(n);
+    }
+
+    /** The backend entered the ejected state (counted from published snapshots). */
+    public void onEjected() {
+        ejections.increment();
+    }
+
+    public long ejections() {
+        return ejections.sum();
+    }
+
+    /** Responses of status class {@code cls} (1..5). */
+    public long responses(int cls) {
+        return responses[cls - 1].sum();
+    }
+
+    public long bytesSent() {
+        return bytesSent.sum();
+    }
+
+    public long bytesReceived() {
+        return bytesReceived.sum();
+    }
+}

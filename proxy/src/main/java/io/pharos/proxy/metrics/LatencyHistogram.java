@@ -1,0 +1,95 @@
+package io.pharos.proxy.metrics;
+
+import io.netty.util.concurrent.EventExecutor;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+import org.HdrHistogram.SingleWriterRecorder;
+
+import java.util.IdentityHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Request latency of one listener as a Prometheus histogram. Each event loop records into its own
+ * HdrHistogram {@link SingleWriterRecorder} (wait-free, no allocation); the reporter swaps each
+ * recorder's interval histogram out into a recycled one and adds it to a cumulative total, which
+ * allocates nothing after the first scrape. Threads that are not one of the loops (tests, embedded
+ * channels) share one multi-writer {@link Recorder}.
+ */
+public final class LatencyHistogram {
+    /** Bucket upper bounds in seconds, as Prometheus' client defaults. */
+    static final double[] BUCKETS = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+    private static final long HIGHEST_NANOS = 3_600_000_000_000L;
+
+    /** Where one thread records. */
+    public interface Sink {
+        /** Records one latency in nanoseconds; negative counts as 0, above one hour as one hour. */
+        void record(long nanos);
+    }
+
+    private final class Slot implements Sink {
+        final SingleWriterRecorder single;
+        final Recorder shared;
+        /** The reporter's recycled interval histogram for this recorder; written under the reporter's lock. */
+        Histogram recycle;
+
+        Slot(boolean singleWriter) {
+            this.single = singleWriter ? new SingleWriterRecorder(1000, HIGHEST_NANOS, 2) : null;
+            this.shared = singleWriter ? null : new Recorder(1000, HIGHEST_NANOS, 2);
+        }
+
+        @Override
+        public void record(long nanos) {
+            long v = nanos < 0 ? 0 : Math.min(nanos, HIGHEST_NANOS);
+            if (single != null) {
+                single.recordValue(v);
+            } else {
+                shared.recordValue(v);
+            }
+            sumNanos.add(v);
+        }
+
+        void drainInto(Histogram total) {
+            recycle = single != null ? single.getIntervalHistogram(recycle) : shared.getIntervalHistogram(recycle);
+            total.add(recycle);
+        }
+    }
+
+    private final Map<EventExecutor, Slot> perLoop = new IdentityHashMap<>();
+    private final Slot others = new Slot(false);
+    private final LongAdder sumNanos = new LongAdder();
+    /** Cumulative since start; written by the reporter under {@code this}. */
+    private final Histogram total = new Histogram(1000, HIGHEST_NANOS, 2);
+
+    /** One recorder per executor in {@code loops} (the data-plane event loops). */
+    public LatencyHistogram(Iterable<? extends EventExecutor> loops) {
+        for (EventExecutor e : loops) {
+            perLoop.put(e, new Slot(true));
+        }
+    }
+
+    /** The sink for code running on {@code loop}; cache it per channel. */
+    public Sink sinkFor(EventExecutor loop) {
+        Slot s = perLoop.get(loop);
+        return s != null ? s : others;
+    }
+
+    /** Merges every recorder into the cumulative total and writes the histogram's samples. Scraping thread. */
+    public synchronized void writeSamples(MetricsWriter out, String name, String... labels) {
+        for (Slot s : perLoop.values()) {
+            s.drainInto(total);
+        }
+        others.drainInto(total);
+        String[] withLe = new String[labels.length + 2];
+        System.arraycopy(labels, 0, withLe, 0, labels.length);
+        withLe[labels.length] = "le";
+        for (double bound : BUCKETS) {
+            withLe[labels.length + 1] = Double.toString(bound);
+            out.sample(name + "_bucket", total.getCountBetweenValues(0, (long) (bound * 1e9)), withLe);
+        }
+        withLe[labels.length + 1] = "+Inf";
+        out.sample(name + "_bucket", total.getTotalCount(), withLe);
+        out.sample(name + "_sum", sumNanos.sum() / 1e9, labels);
+        out.sample(name + "_count", total.getTotalCount(), labels);
+    }
+}

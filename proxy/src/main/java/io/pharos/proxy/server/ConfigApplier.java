@@ -1,0 +1,173 @@
+package io.pharos.proxy.server;
+
+import io.pharos.proxy.cluster.Cluster;
+import io.pharos.proxy.cluster.ClusterMember;
+import io.pharos.proxy.config.PharosConfig;
+import io.pharos.proxy.config.PharosConfig.ClusterConfig;
+import io.pharos.proxy.config.PharosConfig.ListenerConfig;
+import io.pharos.proxy.config.PharosConfig.Protocol;
+import io.pharos.proxy.l7.ListenerContext;
+import io.pharos.proxy.lb.LoadBalancerFactory;
+import io.pharos.proxy.metrics.ListenerMetrics;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.logging.Logger;
+
+/**
+ * Applies a validated config to a running {@link PharosServer} as a diff, all or nothing, on the
+ * control thread:
+ * <ol>
+ *   <li>check what the config loader cannot (balancers this build implements);</li>
+ *   <li>build the clusters that are new and bind every new or moved listener address — if any bind
+ *       fails, the new sockets are closed and the old config keeps running untouched;</li>
+ *   <li>commit: kept clusters get {@link Cluster#applyConfig} (backends kept by identity with their
+ *       state, counters and pooled connections; removed ones marked), added clusters start their health
+ *       checks and removed ones stop them, listeners whose settings changed
+ *       swap their pipeline on the same socket, removed or moved listeners stop accepting while their
+ *       connections finish (HTTP: {@code Connection: close} on the next response; TCP: until idle or
+ *       {@code shutdown.drain-timeout}).</li>
+ * </ol>
+ */
+final class ConfigApplier {
+    private static final Logger LOG = Logger.getLogger(ConfigApplier.class.getName());
+
+    private final PharosServer server;
+
+    ConfigApplier(PharosServer server) {
+        this.server = server;
+    }
+
+    ReloadResult apply(PharosConfig next) throws InterruptedException {
+        PharosConfig current = server.config();
+        List<String> errors = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
+        for (ClusterConfig c : next.clusters().values()) {
+            try {
+                LoadBalancerFactory.of(c.balancer());
+            } catch (IllegalArgumentException e) {
+                errors.add("pharos.clusters." + c.name() + ".balancer: " + e.getMessage());
+            }
+        }
+        if (!errors.isEmpty()) {
+            return new ReloadResult(Instant.now(), false, errors, notes);
+        }
+        restartOnly(current, next, notes);
+
+        Map<String, Cluster> oldClusters = server.clusters();
+        Map<String, Cluster> newClusters = new LinkedHashMap<>();
+        for (ClusterConfig c : next.clusters().values()) {
+            Cluster kept = oldClusters.get(c.name());
+            newClusters.put(c.name(), kept != null ? kept : PharosServer.newCluster(c));
+        }
+
+        Map<String, ListenerSlot> oldSlots = server.slots();
+        Map<String, ListenerSlot> bound = new LinkedHashMap<>();
+        for (int i = 0; i < next.listeners().size(); i++) {
+            ListenerConfig l = next.listeners().get(i);
+            ListenerSlot old = oldSlots.get(l.name());
+            if (old == null || !old.config().listen().equals(l.listen())) {
+                try {
+                    bound.put(l.name(), server.bind(l, newClusters, next));
+                } catch (PharosServer.BindException e) {
+                    errors.add("pharos.listeners[" + i + "].listen: " + e.getMessage());
+                    break;
+                }
+            }
+        }
+        if (!errors.isEmpty()) {
+            for (ListenerSlot s : bound.values()) {
+                s.channel().close().awaitUninterruptibly();
+            }
+            return new ReloadResult(Instant.now(), false, errors, notes);
+        }
+
+        // commit: nothing below can fail
+        List<Cluster> addedClusters = new ArrayList<>();
+        List<Cluster> removedClusters = new ArrayList<>();
+        for (ClusterConfig c : next.clusters().values()) {
+            Cluster existing = oldClusters.get(c.name());
+            if (existing != null && !existing.config().equals(c)) {
+                existing.applyConfig(c);
+                notes.add("cluster " + c.name() + ": updated");
+            } else if (existing == null) {
+                addedClusters.add(newClusters.get(c.name()));
+                notes.add("cluster " + c.name() + ": added");
+            }
+        }
+        for (Map.Entry<String, Cluster> e : oldClusters.entrySet()) {
+            if (!newClusters.containsKey(e.getKey())) {
+                // its last snapshot stays as it is for connections of retired listeners that still use it;
+                // marking its backends closes their pooled connections once idle
+                for (ClusterMember m : e.getValue().snapshot().members()) {
+                    m.backend().markRemoved();
+                }
+                removedClusters.add(e.getValue());
+                notes.add("cluster " + e.getKey() + ": removed");
+            }
+        }
+        server.updateHealth(addedClusters, removedClusters);
+        long drainMillis = next.shutdown().drainTimeout().toMillis();
+        Map<String, ListenerSlot> newSlots = new LinkedHashMap<>();
+        for (ListenerConfig l : next.listeners()) {
+            ListenerSlot old = oldSlots.get(l.name());
+            ListenerSlot fresh = bound.get(l.name());
+            if (fresh != null) {
+                if (old != null) {
+                    retire(old, drainMillis);
+                    notes.add("listener " + l.name() + ": moved to " + l.listen());
+                } else {
+                    notes.add("listener " + l.name() + ": added on " + l.listen());
+                }
+                newSlots.put(l.name(), fresh);
+            } else {
+                boolean httpChanged = l.protocol() == Protocol.HTTP && !current.http().equals(next.http());
+                if (!old.config().equals(l) || httpChanged) {
+                    ListenerMetrics m = old.metrics();
+                    ListenerContext ctx = server.newContext(l, newClusters, next, m);
+                    old.swap(l, server.newInitializer(l, newClusters, ctx), ctx);
+                    notes.add("listener " + l.name() + ": settings changed");
+                }
+                newSlots.put(l.name(), old);
+            }
+        }
+        for (Map.Entry<String, ListenerSlot> e : oldSlots.entrySet()) {
+            if (!newSlots.containsKey(e.getKey())) {
+                retire(e.getValue(), drainMillis);
+                notes.add("listener " + e.getKey() + ": removed");
+            }
+        }
+        server.publish(next, newClusters, newSlots);
+        return new ReloadResult(Instant.now(), true, List.of(), notes);
+    }
+
+    /** Stops accepting; open connections finish, TCP ones are closed after {@code drainMillis}. */
+    private void retire(ListenerSlot slot, long drainMillis) {
+        slot.stopAccepting();
+        if (slot.context() == null) {
+            server.schedule(() -> slot.children().close(), drainMillis);
+        }
+    }
+
+    private static void restartOnly(PharosConfig current, PharosConfig next, List<String> notes) {
+        if (current.workers() != next.workers()) {
+            notes.add("pharos.workers: changed; takes effect at restart");
+        }
+        if (!current.admin().equals(next.admin())) {
+            notes.add("pharos.admin: changed; takes effect at restart");
+        }
+        if (!Objects.equals(current.events(), next.events())) {
+            notes.add("pharos.events: changed; takes effect at restart");
+        }
+        if (!current.accessLog().equals(next.accessLog())) {
+            notes.add("pharos.access-log: changed; takes effect at restart");
+        }
+        for (String n : notes) {
+            LOG.warning("reload: " + n);
+        }
+    }
+}
