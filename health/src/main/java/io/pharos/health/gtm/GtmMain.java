@@ -41,12 +41,13 @@ public final class GtmMain {
             System.exit(1);
             return;
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            sidecar.close();
-            stopped.countDown();
-        }, "pharos-gtm-shutdown"));
-        stopped.await();
+        // SIGTERM/SIGINT stop the sidecar cleanly and exit 0, like the proxy
+        CountDownLatch stop = new CountDownLatch(1);
+        sun.misc.Signal.handle(new sun.misc.Signal("TERM"), s -> stop.countDown());
+        sun.misc.Signal.handle(new sun.misc.Signal("INT"), s -> stop.countDown());
+        stop.await();
+        sidecar.close();
+        System.exit(0);
     }
 
     private static void usage(String problem) {

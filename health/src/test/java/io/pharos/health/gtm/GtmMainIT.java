@@ -112,6 +112,7 @@ class GtmMainIT {
             }
             p.destroy();
             assertTrue(p.waitFor(30, TimeUnit.SECONDS), "stops on SIGTERM");
+            assertEquals(0, p.exitValue(), "SIGTERM is a clean stop");
             String err = err(dir, "ok");
             assertFalse(err.contains(bind.secret), "the secret is never logged");
             assertTrue(err.contains("decision: switch primary -> secondary"), err);
