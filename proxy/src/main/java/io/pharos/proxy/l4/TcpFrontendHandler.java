@@ -7,6 +7,8 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.epoll.EpollMode;
+import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -15,19 +17,24 @@ import io.pharos.proxy.cluster.Backend;
 import io.pharos.proxy.cluster.Cluster;
 import io.pharos.proxy.cluster.ClusterSnapshot;
 import io.pharos.proxy.lb.PickContext;
+import io.pharos.proxy.proxyprotocol.ProxyProtocol;
 import io.pharos.proxy.server.Transport;
 
 /**
  * The client side of one proxied TCP connection: picks a backend, connects on the same event loop
- * (a failed connect is tried on another backend, up to {@code retries.attempts}), then relays bytes
- * both ways with backpressure (each side is read again only after its last write completed) and
- * half-close (a FIN from one side is passed on as a shutdown of output to the other).
+ * (a failed connect is tried on another backend, up to {@code retries.attempts}), sends the cluster's
+ * PROXY protocol header if configured, then relays bytes both ways with backpressure (each side is
+ * read again only after its last write completed) and half-close (a FIN from one side is passed on as
+ * a shutdown of output to the other). On epoll the relay is zero-copy: each side {@code splice}s into
+ * the other through a kernel pipe ({@link #startSplice}), and Netty pauses reading while the other
+ * side's socket is full.
  *
  * <p>Loop-confined.
  */
 final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
     private final Cluster cluster;
     private final Transport transport;
+    private final boolean spliceAllowed;
     private final PickContext pick = new PickContext();
     private ChannelHandlerContext ctx;
     /** Loop-confined: the backend connection once connected. */
@@ -36,16 +43,21 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
     private boolean clientInputShut;
     private boolean backendInputShut;
     private boolean ended;
+    /** Loop-confined: whether both sides splice (bytes then bypass the pipelines). */
+    private boolean splicing;
+    /** Loop-confined: whether either side read since the last idle check (splice mode; reads bypass the idle handler). */
+    private boolean activeSinceIdleCheck;
 
-    TcpFrontendHandler(Cluster cluster, Transport transport) {
+    TcpFrontendHandler(Cluster cluster, Transport transport, boolean spliceAllowed) {
         this.cluster = cluster;
         this.transport = transport;
+        this.spliceAllowed = spliceAllowed;
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        pick.reset(null, ctx.channel().remoteAddress());
+        pick.reset(null, ProxyProtocol.clientAddress(ctx.channel()));
         connect(cluster.snapshot());
         ctx.fireChannelActive();
     }
@@ -79,13 +91,52 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
                 backend = b;
                 b.onStart();
                 backendChannel = f.channel();
-                ctx.read();
-                backendChannel.read();
+                ProxyProtocol.sendHeader(backendChannel, snapshot.config().proxyProtocolSend(),
+                        ProxyProtocol.clientAddress(ctx.channel()), ctx.channel().localAddress());
+                if (spliceAllowed && ctx.channel() instanceof EpollSocketChannel in && backendChannel instanceof EpollSocketChannel out) {
+                    startSplice(in, out);
+                } else {
+                    backendChannel.flush();
+                    ctx.read();
+                    backendChannel.read();
+                }
             } else {
                 b.onFailure();
                 connect(snapshot);
             }
         });
+    }
+
+    /**
+     * Both sides splice into each other, reading on their own: the splice code turns reading off while
+     * the target's socket is full and on again once the pipe is drained into it.
+     */
+    private void startSplice(EpollSocketChannel in, EpollSocketChannel out) {
+        splicing = true;
+        SpliceStats.SPLICED.increment();
+        in.config().setEpollMode(EpollMode.LEVEL_TRIGGERED);
+        out.config().setEpollMode(EpollMode.LEVEL_TRIGGERED);
+        ChannelFutureListener onFailure = f -> {
+            if (!f.isSuccess()) {
+                closeBoth();
+            }
+        };
+        in.spliceTo(out, Integer.MAX_VALUE).addListener(onFailure);
+        out.spliceTo(in, Integer.MAX_VALUE).addListener(onFailure);
+        out.flush();
+        in.config().setAutoRead(true);
+        out.config().setAutoRead(true);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        activeSinceIdleCheck = true;
+        ctx.fireChannelReadComplete();
+    }
+
+    /** The backend side read (or spliced) something. */
+    void onBackendReadComplete() {
+        activeSinceIdleCheck = true;
     }
 
     @Override
@@ -97,7 +148,7 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
         }
         out.writeAndFlush(msg).addListener((ChannelFutureListener) f -> {
             if (f.isSuccess()) {
-                if (!clientInputShut) {
+                if (!clientInputShut && !splicing) {
                     ctx.read();
                 }
             } else {
@@ -110,7 +161,7 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
     void onBackendRead(Object msg) {
         ctx.writeAndFlush(msg).addListener((ChannelFutureListener) f -> {
             if (f.isSuccess()) {
-                if (!backendInputShut && backendChannel != null) {
+                if (!backendInputShut && backendChannel != null && !splicing) {
                     backendChannel.read();
                 }
             } else {
@@ -130,7 +181,12 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
             }
             closeIfBothShut();
         } else if (evt instanceof IdleStateEvent) {
-            closeBoth();
+            if (splicing && activeSinceIdleCheck) {
+                // spliced bytes pass the idle handler unseen; only a whole quiet period counts
+                activeSinceIdleCheck = false;
+            } else {
+                closeBoth();
+            }
         } else {
             ctx.fireUserEventTriggered(evt);
         }

@@ -5,6 +5,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.pharos.proxy.cluster.Cluster;
+import io.pharos.proxy.proxyprotocol.ProxyProtocol;
 import io.pharos.proxy.server.Transport;
 
 import java.util.concurrent.TimeUnit;
@@ -13,13 +14,21 @@ import java.util.concurrent.TimeUnit;
 public final class TcpProxyInitializer extends ChannelInitializer<Channel> {
     public static final String IDLE = "idle";
     public static final String FRONTEND = "frontend";
+    private static final long PROXY_HEADER_TIMEOUT_MILLIS = 10_000;
+
+    /** System property that turns the zero-copy relay off ({@code -Dpharos.tcp.splice=false}); read once per listener. */
+    public static final String SPLICE_PROPERTY = "pharos.tcp.splice";
 
     private final Cluster cluster;
     private final Transport transport;
+    private final boolean acceptProxyProtocol;
+    private final boolean spliceAllowed;
 
-    public TcpProxyInitializer(Cluster cluster, Transport transport) {
+    public TcpProxyInitializer(Cluster cluster, Transport transport, boolean acceptProxyProtocol) {
         this.cluster = cluster;
         this.transport = transport;
+        this.acceptProxyProtocol = acceptProxyProtocol;
+        this.spliceAllowed = transport.isEpoll() && Boolean.parseBoolean(System.getProperty(SPLICE_PROPERTY, "true"));
     }
 
     @Override
@@ -28,6 +37,9 @@ public final class TcpProxyInitializer extends ChannelInitializer<Channel> {
         long idle = cluster.snapshot().config().timeouts().idle().toMillis();
         ch.pipeline()
                 .addLast(IDLE, new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS))
-                .addLast(FRONTEND, new TcpFrontendHandler(cluster, transport));
+                .addLast(FRONTEND, new TcpFrontendHandler(cluster, transport, spliceAllowed));
+        if (acceptProxyProtocol) {
+            ProxyProtocol.addAcceptHandlers(ch.pipeline(), PROXY_HEADER_TIMEOUT_MILLIS);
+        }
     }
 }

@@ -30,7 +30,9 @@ import io.pharos.proxy.cluster.Backend;
 import io.pharos.proxy.cluster.ClusterSnapshot;
 import io.pharos.proxy.config.PharosConfig.ClusterConfig;
 import io.pharos.proxy.lb.PickContext;
+import io.pharos.proxy.proxyprotocol.ProxyProtocol;
 
+import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
@@ -80,6 +82,8 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     private boolean expectContinue;
     /** Whether the client spoke HTTP/1.0 (the head sent on is rewritten to 1.1, so this is kept aside). */
     private boolean clientHttp10;
+    /** The client's {@code Upgrade} header when it asked to switch protocols (HTTP/1.1 connections only), else null. */
+    private String upgrade;
     private ScheduledFuture<?> requestTimer;
 
     HttpFrontendHandler(ListenerContext listener, BackendConnectionPool pool) {
@@ -198,16 +202,24 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         staleRetried = false;
 
         clientHttp10 = req.protocolVersion().equals(HttpVersion.HTTP_1_0);
+        upgrade = encoder != null && !clientHttp10 && h.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)
+                ? h.get(HttpHeaderNames.UPGRADE) : null;
         HeaderRewriter.removeHopByHop(h);
         if (chunked) {
             h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
         }
-        HeaderRewriter.addForwarded(h, ctx.channel().remoteAddress(), listener.tls());
+        if (upgrade != null) {
+            // the one hop-by-hop header passed on: the backend decides whether to switch (WebSocket)
+            h.set(HttpHeaderNames.UPGRADE, upgrade);
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+        }
+        SocketAddress client = ProxyProtocol.clientAddress(ctx.channel());
+        HeaderRewriter.addForwarded(h, client, listener.tls());
         req.setProtocolVersion(HttpVersion.HTTP_1_1);
 
         ClusterSnapshot snapshot = listener.cluster().snapshot();
         clusterConfig = snapshot.config();
-        Backend picked = snapshot.loadBalancer().pick(pick.reset(h, ctx.channel().remoteAddress()));
+        Backend picked = snapshot.loadBalancer().pick(pick.reset(h, client));
         if (picked == null) {
             respondError(HttpResponseStatus.SERVICE_UNAVAILABLE, "no healthy backend in cluster " + snapshot.name(), false);
             return;
@@ -325,7 +337,11 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         int code = resp.status().code();
         if (code >= 100 && code < 200) {
             if (code == 101) {
-                onBackendFailure("unexpected 101 Switching Protocols", false);
+                if (upgrade != null && requestComplete) {
+                    switchProtocols(resp);
+                } else {
+                    onBackendFailure("unexpected 101 Switching Protocols", false);
+                }
                 return;
             }
             informational = true;
@@ -364,8 +380,28 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
             h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         }
         resp.setProtocolVersion(HttpVersion.HTTP_1_1);
-        encoder.setHeadRequest(headRequest);
+        if (encoder != null) {
+            encoder.setHeadRequest(headRequest);
+        }
         ctx.write(resp, ctx.voidPromise());
+    }
+
+    /** The backend agreed to the client's Upgrade: pass the 101 on and turn both connections into a byte relay. */
+    private void switchProtocols(HttpResponse resp) {
+        cancelRequestTimer();
+        responseStarted = true;
+        Channel bc = backendChannel;
+        Backend b = backend;
+        backendHandler.unlease();
+        backendChannel = null;
+        backendHandler = null;
+        backend = null;
+        requestHead = null;
+        state = State.CLOSING;
+        drain();
+        encoder.setHeadRequest(false);
+        ctx.writeAndFlush(resp, ctx.voidPromise());
+        UpgradeRelay.start(ctx.channel(), bc, b);
     }
 
     private void onResponseContent(HttpContent content) {

@@ -11,10 +11,13 @@ import io.pharos.proxy.cluster.Cluster;
 import io.pharos.proxy.config.PharosConfig;
 import io.pharos.proxy.config.PharosConfig.ClusterConfig;
 import io.pharos.proxy.config.PharosConfig.ListenerConfig;
+import io.pharos.proxy.h2.HttpListenerInitializer;
 import io.pharos.proxy.l4.TcpProxyInitializer;
 import io.pharos.proxy.l7.BackendConnectionPool;
 import io.pharos.proxy.l7.HttpProxyInitializer;
 import io.pharos.proxy.l7.ListenerContext;
+import io.pharos.proxy.tls.ListenerTls;
+import io.pharos.proxy.tls.TlsException;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -33,8 +36,8 @@ import java.util.logging.Logger;
 public final class PharosServer implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(PharosServer.class.getName());
 
-    /** A bound listener and what its connections share. */
-    public record BoundListener(ListenerConfig config, Channel channel, ListenerContext context) {
+    /** A bound listener and what its connections share; {@code tls} is null for a cleartext listener. */
+    public record BoundListener(ListenerConfig config, Channel channel, ListenerContext context, ListenerTls tls) {
         public InetSocketAddress localAddress() {
             return (InetSocketAddress) channel.localAddress();
         }
@@ -88,9 +91,17 @@ public final class PharosServer implements AutoCloseable {
     private void bind(ListenerConfig l) throws InterruptedException {
         Cluster cluster = clusters.get(l.cluster());
         ListenerContext context = new ListenerContext(l.name(), cluster, config.http(), l.tls().isPresent());
+        ListenerTls tls = null;
+        if (l.tls().isPresent()) {
+            try {
+                tls = ListenerTls.create(l.tls().get());
+            } catch (TlsException e) {
+                throw new IllegalStateException("listener " + l.name() + ": " + String.join("; ", e.problems()), e);
+            }
+        }
         ChannelHandler init = switch (l.protocol()) {
-            case HTTP -> new HttpProxyInitializer(context, pools::get);
-            case TCP -> new TcpProxyInitializer(cluster, transport);
+            case HTTP -> new HttpListenerInitializer(new HttpProxyInitializer(context, pools::get), tls, l.acceptProxyProtocol());
+            case TCP -> new TcpProxyInitializer(cluster, transport, l.acceptProxyProtocol());
         };
         ServerBootstrap b = new ServerBootstrap()
                 .group(acceptGroup, group)
@@ -109,7 +120,7 @@ public final class PharosServer implements AutoCloseable {
             }
             throw new IllegalStateException("listener " + l.name() + ": cannot bind " + l.listen() + ": " + e.getMessage(), e);
         }
-        listeners.put(l.name(), new BoundListener(l, ch, context));
+        listeners.put(l.name(), new BoundListener(l, ch, context, tls));
     }
 
     public PharosConfig config() {

@@ -1,0 +1,129 @@
+package io.pharos.proxy.proxyprotocol;
+
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.haproxy.HAProxyCommand;
+import io.netty.handler.codec.haproxy.HAProxyMessage;
+import io.netty.handler.codec.haproxy.HAProxyProxiedProtocol;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/**
+ * Sits after the {@code HAProxyMessageDecoder}: holds {@code channelActive} back until the PROXY header
+ * arrived (so the handlers after it, which pick a backend on activation, see the real client), records
+ * the announced address on the channel, and keeps any bytes that came with the header until the next
+ * handler asks to read. A connection without a valid header in time is closed. Loop-confined.
+ */
+final class ProxyProtocolAcceptHandler extends ChannelDuplexHandler {
+    private static final Logger LOG = Logger.getLogger(ProxyProtocolAcceptHandler.class.getName());
+
+    private final long timeoutMillis;
+    /** Bytes that followed the header, kept until the next handler reads. Loop-confined. */
+    private final ArrayDeque<Object> pending = new ArrayDeque<>();
+    /** Loop-confined: whether the header arrived. */
+    private boolean headerSeen;
+    /** Loop-confined: whether the kept bytes were handed on (this handler is then on its way out). */
+    private boolean handedOn;
+    /** Loop-confined: closes the connection if no header arrives in time. */
+    private ScheduledFuture<?> timer;
+
+    ProxyProtocolAcceptHandler(long timeoutMillis) {
+        this.timeoutMillis = timeoutMillis;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        timer = ctx.executor().schedule(() -> {
+            if (!headerSeen) {
+                ctx.close();
+            }
+        }, timeoutMillis, TimeUnit.MILLISECONDS);
+        ctx.read();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof HAProxyMessage m) {
+            try {
+                onHeader(ctx, m);
+            } finally {
+                m.release();
+            }
+            return;
+        }
+        if (!headerSeen) {
+            ReferenceCountUtil.release(msg);
+            ctx.close();
+            return;
+        }
+        pending.add(msg);
+    }
+
+    private void onHeader(ChannelHandlerContext ctx, HAProxyMessage m) {
+        headerSeen = true;
+        if (timer != null) {
+            timer.cancel(false);
+        }
+        if (m.command() == HAProxyCommand.PROXY && m.proxiedProtocol() != HAProxyProxiedProtocol.UNKNOWN
+                && m.sourceAddress() != null) {
+            ctx.channel().attr(ProxyProtocol.CLIENT).set(new InetSocketAddress(m.sourceAddress(), m.sourcePort()));
+        }
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (!headerSeen) {
+            ctx.read();
+        }
+    }
+
+    @Override
+    public void read(ChannelHandlerContext ctx) {
+        if (!headerSeen) {
+            return;
+        }
+        if (handedOn) {
+            ctx.read();
+            return;
+        }
+        handedOn = true;
+        if (pending.isEmpty()) {
+            ctx.pipeline().remove(this);
+            ctx.read();
+            return;
+        }
+        Object m;
+        while ((m = pending.poll()) != null) {
+            ctx.fireChannelRead(m);
+        }
+        ctx.fireChannelReadComplete();
+        ctx.pipeline().remove(this);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (!headerSeen) {
+            LOG.fine("bad PROXY protocol header from " + ctx.channel().remoteAddress() + ": " + cause.getMessage());
+            ctx.close();
+            return;
+        }
+        ctx.fireExceptionCaught(cause);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        if (timer != null) {
+            timer.cancel(false);
+        }
+        Object m;
+        while ((m = pending.poll()) != null) {
+            ReferenceCountUtil.release(m);
+        }
+    }
+}
