@@ -175,6 +175,9 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
         if (evt instanceof ChannelInputShutdownEvent) {
             clientInputShut = true;
             Channel out = backendChannel;
+            if (splicing && !drainSpliceTail(ctx.channel(), out)) {
+                return;
+            }
             if (out instanceof DuplexChannel d && out.isActive()) {
                 // pass the client's FIN on once everything before it was written
                 out.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> d.shutdownOutput());
@@ -195,10 +198,27 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
     /** The backend sent FIN. */
     void onBackendInputShutdown() {
         backendInputShut = true;
+        if (splicing && !drainSpliceTail(backendChannel, ctx.channel())) {
+            return;
+        }
         if (ctx.channel() instanceof DuplexChannel d && ctx.channel().isActive()) {
             ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> d.shutdownOutput());
         }
         closeIfBothShut();
+    }
+
+    /** Splice mode: passes on what {@code from} had queued behind its FIN; false (and both closed) if that failed. */
+    private boolean drainSpliceTail(Channel from, Channel to) {
+        if (!(from instanceof EpollSocketChannel in) || to == null || !to.isActive()) {
+            return true;
+        }
+        try {
+            SpliceTail.drain(in, to);
+            return true;
+        } catch (java.io.IOException e) {
+            closeBoth();
+            return false;
+        }
     }
 
     private void closeIfBothShut() {
