@@ -29,10 +29,12 @@ final class ServerContexts {
         } catch (IllegalArgumentException e) {
             throw new SSLException(certificate + " / " + key + ": " + e.getMessage(), e);
         }
-        b.sslProvider(TlsProviders.provider())
-                .protocols(tls.protocols())
-                .ciphers(Http2SecurityUtil.CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
-                .applicationProtocolConfig(new ApplicationProtocolConfig(
+        b.sslProvider(TlsProviders.provider()).protocols(tls.protocols());
+        if (tls.protocols().stream().allMatch(p -> p.equals("TLSv1.2") || p.equals("TLSv1.3"))) {
+            // HTTP/2's cipher rules (RFC 9113 9.2.2); a listener that opts into TLS 1.0/1.1 keeps the engine's defaults
+            b.ciphers(Http2SecurityUtil.CIPHERS, SupportedCipherSuiteFilter.INSTANCE);
+        }
+        b.applicationProtocolConfig(new ApplicationProtocolConfig(
                         ApplicationProtocolConfig.Protocol.ALPN,
                         ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
                         ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
