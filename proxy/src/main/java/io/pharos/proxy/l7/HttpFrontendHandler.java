@@ -575,6 +575,11 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     private void closeAfterFlush() {
         state = State.CLOSING;
         drain();
+        if (encoder == null) {
+            // an HTTP/2 stream: the response's END_STREAM ends it; closing would reset it and drop queued DATA
+            ctx.flush();
+            return;
+        }
         ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     }
 
