@@ -23,7 +23,7 @@ final class ProxyProtocolAcceptHandler extends ChannelDuplexHandler {
     private static final Logger LOG = Logger.getLogger(ProxyProtocolAcceptHandler.class.getName());
 
     private final long timeoutMillis;
-    /** Bytes that followed the header, kept until the next handler reads. Loop-confined. */
+    /** Bytes (and events such as the client's FIN) that followed the header, kept in order until the next handler reads. Loop-confined. */
     private final ArrayDeque<Object> pending = new ArrayDeque<>();
     /** Loop-confined: whether the header arrived. */
     private boolean headerSeen;
@@ -100,10 +100,27 @@ final class ProxyProtocolAcceptHandler extends ChannelDuplexHandler {
         }
         Object m;
         while ((m = pending.poll()) != null) {
-            ctx.fireChannelRead(m);
+            if (m instanceof PendingEvent e) {
+                ctx.fireUserEventTriggered(e.event());
+            } else {
+                ctx.fireChannelRead(m);
+            }
         }
         ctx.fireChannelReadComplete();
         ctx.pipeline().remove(this);
+    }
+
+    /** An event that came after the header, kept behind the bytes before it. */
+    private record PendingEvent(Object event) {
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (headerSeen && !handedOn) {
+            pending.add(new PendingEvent(evt));
+        } else {
+            ctx.fireUserEventTriggered(evt);
+        }
     }
 
     @Override
@@ -123,7 +140,9 @@ final class ProxyProtocolAcceptHandler extends ChannelDuplexHandler {
         }
         Object m;
         while ((m = pending.poll()) != null) {
-            ReferenceCountUtil.release(m);
+            if (!(m instanceof PendingEvent)) {
+                ReferenceCountUtil.release(m);
+            }
         }
     }
 }
