@@ -70,6 +70,11 @@ class Http2IT {
             TestPki.Result sink = TestPki.run(List.of("curl", "-sS", "--max-time", "60", "--http2-prior-knowledge",
                     "--data-binary", "@" + file, base + "/sink"), 90);
             assertEquals("bytes=" + body.length + " crc=" + crc.getValue(), sink.output().trim());
+            Path echoed = dir.resolve("echoed.bin");
+            TestPki.Result echo = TestPki.run(List.of("curl", "-sS", "--max-time", "60", "--http2-prior-knowledge",
+                    "--data-binary", "@" + file, "-o", echoed.toString(), "-w", "%{http_version} %{http_code}", base + "/echo"), 90);
+            assertEquals("2 200", echo.output());
+            assertEquals(-1, java.util.Arrays.mismatch(body, Files.readAllBytes(echoed)), "echoed body identical");
             Path back = dir.resolve("back.bin");
             int n = 3 * 1024 * 1024 + 11;
             TestPki.Result download = TestPki.run(List.of("curl", "-sS", "--max-time", "60", "--http2-prior-knowledge",
