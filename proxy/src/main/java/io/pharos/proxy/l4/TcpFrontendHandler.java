@@ -6,6 +6,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.epoll.EpollMode;
 import io.netty.channel.epoll.EpollSocketChannel;
@@ -19,6 +20,7 @@ import io.pharos.proxy.cluster.ClusterSnapshot;
 import io.pharos.proxy.lb.PickContext;
 import io.pharos.proxy.proxyprotocol.ProxyProtocol;
 import io.pharos.proxy.server.Transport;
+import io.pharos.proxy.tls.UpstreamTls;
 
 /**
  * The client side of one proxied TCP connection: picks a backend, connects on the same event loop
@@ -35,6 +37,7 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
     private final Cluster cluster;
     private final Transport transport;
     private final boolean spliceAllowed;
+    private final UpstreamTls upstreamTls;
     private final PickContext pick = new PickContext();
     private ChannelHandlerContext ctx;
     /** Loop-confined: the backend connection once connected. */
@@ -48,10 +51,11 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
     /** Loop-confined: whether either side read since the last idle check (splice mode; reads bypass the idle handler). */
     private boolean activeSinceIdleCheck;
 
-    TcpFrontendHandler(Cluster cluster, Transport transport, boolean spliceAllowed) {
+    TcpFrontendHandler(Cluster cluster, Transport transport, boolean spliceAllowed, UpstreamTls upstreamTls) {
         this.cluster = cluster;
         this.transport = transport;
         this.spliceAllowed = spliceAllowed;
+        this.upstreamTls = upstreamTls;
     }
 
     @Override
@@ -81,7 +85,13 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) snapshot.config().timeouts().connect().toMillis())
-                .handler(new TcpBackendHandler(this));
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        snapshot.config().upstreamTls().ifPresent(u -> ch.pipeline().addLast(upstreamTls.newHandler(u, b, ch.alloc())));
+                        ch.pipeline().addLast(new TcpBackendHandler(TcpFrontendHandler.this));
+                    }
+                });
         bootstrap.connect(b.socketAddress()).addListener((ChannelFutureListener) f -> {
             if (!ctx.channel().isActive()) {
                 f.channel().close();
@@ -93,7 +103,8 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
                 backendChannel = f.channel();
                 ProxyProtocol.sendHeader(backendChannel, snapshot.config().proxyProtocolSend(),
                         ProxyProtocol.clientAddress(ctx.channel()), ctx.channel().localAddress());
-                if (spliceAllowed && ctx.channel() instanceof EpollSocketChannel in && backendChannel instanceof EpollSocketChannel out) {
+                if (spliceAllowed && snapshot.config().upstreamTls().isEmpty()
+                        && ctx.channel() instanceof EpollSocketChannel in && backendChannel instanceof EpollSocketChannel out) {
                     startSplice(in, out);
                 } else {
                     backendChannel.flush();

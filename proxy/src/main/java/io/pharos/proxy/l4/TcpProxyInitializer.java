@@ -7,6 +7,7 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.pharos.proxy.cluster.Cluster;
 import io.pharos.proxy.proxyprotocol.ProxyProtocol;
 import io.pharos.proxy.server.Transport;
+import io.pharos.proxy.tls.UpstreamTls;
 
 import java.util.concurrent.TimeUnit;
 
@@ -23,10 +24,12 @@ public final class TcpProxyInitializer extends ChannelInitializer<Channel> {
     private final Transport transport;
     private final boolean acceptProxyProtocol;
     private final boolean spliceAllowed;
+    private final UpstreamTls upstreamTls;
 
-    public TcpProxyInitializer(Cluster cluster, Transport transport, boolean acceptProxyProtocol) {
+    public TcpProxyInitializer(Cluster cluster, Transport transport, boolean acceptProxyProtocol, UpstreamTls upstreamTls) {
         this.cluster = cluster;
         this.transport = transport;
+        this.upstreamTls = upstreamTls;
         this.acceptProxyProtocol = acceptProxyProtocol;
         this.spliceAllowed = transport.isEpoll() && Boolean.parseBoolean(System.getProperty(SPLICE_PROPERTY, "true"));
     }
@@ -37,7 +40,7 @@ public final class TcpProxyInitializer extends ChannelInitializer<Channel> {
         long idle = cluster.snapshot().config().timeouts().idle().toMillis();
         ch.pipeline()
                 .addLast(IDLE, new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS))
-                .addLast(FRONTEND, new TcpFrontendHandler(cluster, transport, spliceAllowed));
+                .addLast(FRONTEND, new TcpFrontendHandler(cluster, transport, spliceAllowed, upstreamTls));
         if (acceptProxyProtocol) {
             ProxyProtocol.addAcceptHandlers(ch.pipeline(), PROXY_HEADER_TIMEOUT_MILLIS);
         }

@@ -242,7 +242,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         reusedConnection = false;
         final int id = exchangeId;
         final Backend target = backend;
-        ChannelFuture f = pool.connect(target, clusterConfig.timeouts().connect().toMillis());
+        ChannelFuture f = pool.connect(target, clusterConfig.timeouts().connect().toMillis(), clusterConfig.upstreamTls());
         f.addListener((ChannelFutureListener) future -> {
             if (id != exchangeId || state != State.CONNECTING || backend != target) {
                 // the client went away or the exchange ended while connecting: keep the fresh connection

@@ -18,6 +18,7 @@ import io.pharos.proxy.l7.HttpProxyInitializer;
 import io.pharos.proxy.l7.ListenerContext;
 import io.pharos.proxy.tls.ListenerTls;
 import io.pharos.proxy.tls.TlsException;
+import io.pharos.proxy.tls.UpstreamTls;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -48,18 +49,25 @@ public final class PharosServer implements AutoCloseable {
     private final EventLoopGroup group;
     private final EventLoopGroup acceptGroup;
     private final Map<EventLoop, BackendConnectionPool> pools;
+    /** Client TLS contexts of clusters with upstream-tls; a reload calls {@link UpstreamTls#prepare} for new clusters. */
+    private final UpstreamTls upstreamTls;
     private final Map<String, Cluster> clusters = new LinkedHashMap<>();
     private final Map<String, BoundListener> listeners = new LinkedHashMap<>();
 
     private PharosServer(PharosConfig config, Transport transport) {
         this.config = config;
         this.transport = transport;
+        try {
+            this.upstreamTls = UpstreamTls.create(config.clusters().values());
+        } catch (TlsException e) {
+            throw new IllegalStateException(String.join("; ", e.problems()), e);
+        }
         this.group = transport.newGroup(config.effectiveWorkers(), "pharos-loop");
         this.acceptGroup = transport.newGroup(1, "pharos-accept");
         Map<EventLoop, BackendConnectionPool> p = new IdentityHashMap<>();
         for (EventExecutor e : group) {
             EventLoop loop = (EventLoop) e;
-            BackendConnectionPool pool = new BackendConnectionPool(loop, transport);
+            BackendConnectionPool pool = new BackendConnectionPool(loop, transport, upstreamTls);
             pool.start();
             p.put(loop, pool);
         }
@@ -101,7 +109,7 @@ public final class PharosServer implements AutoCloseable {
         }
         ChannelHandler init = switch (l.protocol()) {
             case HTTP -> new HttpListenerInitializer(new HttpProxyInitializer(context, pools::get), tls, l.acceptProxyProtocol());
-            case TCP -> new TcpProxyInitializer(cluster, transport, l.acceptProxyProtocol());
+            case TCP -> new TcpProxyInitializer(cluster, transport, l.acceptProxyProtocol(), upstreamTls);
         };
         ServerBootstrap b = new ServerBootstrap()
                 .group(acceptGroup, group)
@@ -145,6 +153,10 @@ public final class PharosServer implements AutoCloseable {
 
     public List<BoundListener> listeners() {
         return new ArrayList<>(listeners.values());
+    }
+
+    public UpstreamTls upstreamTls() {
+        return upstreamTls;
     }
 
     public EventLoopGroup eventLoops() {

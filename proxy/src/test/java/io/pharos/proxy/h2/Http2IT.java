@@ -133,6 +133,12 @@ class Http2IT {
                         closed = true;
                         break;
                     }
+                    if (f.type() == RawH2.GOAWAY) {
+                        int lastStream = ((f.payload()[0] & 0x7f) << 24) | ((f.payload()[1] & 0xff) << 16)
+                                | ((f.payload()[2] & 0xff) << 8) | (f.payload()[3] & 0xff);
+                        assertTrue(lastStream <= 2 * (Http2Connections.MAX_RST_FRAMES_PER_WINDOW + 1) + 1,
+                                "cut off at the RST limit, not later: last stream " + lastStream + " of " + sent);
+                    }
                 }
                 assertTrue(closed, "the resetting client's connection was closed");
             }
