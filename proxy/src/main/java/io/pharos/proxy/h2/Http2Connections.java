@@ -27,6 +27,7 @@ import java.util.concurrent.TimeUnit;
 public final class Http2Connections {
     public static final String IDLE = "h2-idle";
     public static final String CODEC = "h2-codec";
+    public static final String STREAM_ERRORS = "h2-stream-errors";
     public static final String MULTIPLEX = "h2-multiplex";
     public static final String IDLE_CLOSE = "h2-idle-close";
 
@@ -49,6 +50,7 @@ public final class Http2Connections {
         ch.pipeline()
                 .addLast(IDLE, new IdleStateHandler(0, 0, http.idleTimeout().toMillis(), TimeUnit.MILLISECONDS))
                 .addLast(CODEC, newFrameCodec(http))
+                .addLast(STREAM_ERRORS, StreamErrorResetter.INSTANCE)
                 .addLast(MULTIPLEX, new Http2MultiplexHandler(new Http2StreamInitializer(h1)))
                 .addLast(IDLE_CLOSE, IdleCloser.INSTANCE);
         ch.config().setAutoRead(true);

@@ -184,6 +184,7 @@ class Http2IT {
                 c.headers(1, headers, false).frame(RawH2.DATA, RawH2.END_STREAM, 1, new byte[5]).flush();
                 RawH2.Frame rst = c.await(RawH2.RST_STREAM, 1);
                 assertNotNull(rst, "stream 1 was reset (at once: a backend would wait for the missing bytes)");
+                assertEquals(0x1, rst.errorCode(), "PROTOCOL_ERROR");
                 c.headers(3, RawH2.get("/"), true).flush();
                 RawH2.Frame next = c.await(RawH2.HEADERS, 3);
                 assertNotNull(next, "the connection goes on: stream 3 answered");
