@@ -28,6 +28,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.pharos.proxy.cluster.Backend;
 import io.pharos.proxy.cluster.ClusterSnapshot;
+import io.pharos.proxy.config.PharosConfig;
 import io.pharos.proxy.config.PharosConfig.ClusterConfig;
 import io.pharos.proxy.lb.PickContext;
 import io.pharos.proxy.proxyprotocol.ProxyProtocol;
@@ -263,6 +264,9 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         backendChannel = ch;
         backendHandler = ch.pipeline().get(HttpBackendHandler.class);
         backendHandler.lease(this, backend);
+        if (!reusedConnection) {
+            ProxyProtocol.sendHeader(ch, clusterConfig.proxyProtocolSend(), ProxyProtocol.clientAddress(ctx.channel()), ctx.channel().localAddress());
+        }
         ch.write(requestHead, ch.voidPromise());
         if (requestComplete) {
             // a retry of a request without body: its end was consumed by the first attempt
@@ -495,7 +499,8 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
 
     private void completeExchange() {
         Backend b = backend;
-        boolean reuse = requestComplete && responseReusable;
+        // a connection that began with a PROXY header speaks for one client only
+        boolean reuse = requestComplete && responseReusable && clusterConfig.proxyProtocolSend() == PharosConfig.ProxyProtocolVersion.NONE;
         detachBackend(reuse);
         b.onEnd();
         if (closeAfterResponse || !clientKeepAlive) {

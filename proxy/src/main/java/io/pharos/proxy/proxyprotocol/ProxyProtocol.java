@@ -1,8 +1,11 @@
 package io.pharos.proxy.proxyprotocol;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ServerChannel;
+import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.haproxy.HAProxyCommand;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
 import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
@@ -58,17 +61,29 @@ public final class ProxyProtocol {
 
     /**
      * Writes the PROXY header for {@code client} (reached us at {@code proxy}) first on {@code backend}, a
-     * connected channel nothing was written to yet. No-op for {@link ProxyProtocolVersion#NONE}.
+     * channel nothing was written to yet, below every handler (so before a TLS handshake, as the
+     * protocol wants). Not flushed. No-op for {@link ProxyProtocolVersion#NONE}.
      */
     public static void sendHeader(Channel backend, ProxyProtocolVersion version, SocketAddress client, SocketAddress proxy) {
         if (version == ProxyProtocolVersion.NONE) {
             return;
         }
-        HAProxyMessage msg = header(version, client, proxy);
-        ChannelPipeline p = backend.pipeline();
-        p.addFirst(HAProxyMessageEncoder.INSTANCE);
-        backend.write(msg, backend.voidPromise());
-        p.remove(HAProxyMessageEncoder.INSTANCE);
+        ByteBuf bytes = encode(header(version, client, proxy));
+        ChannelHandlerContext first = backend.pipeline().firstContext();
+        if (first != null) {
+            first.write(bytes, first.voidPromise());
+        } else {
+            backend.write(bytes, backend.voidPromise());
+        }
+    }
+
+    /** The header as bytes, by Netty's encoder. */
+    private static ByteBuf encode(HAProxyMessage msg) {
+        EmbeddedChannel encoder = new EmbeddedChannel(HAProxyMessageEncoder.INSTANCE);
+        encoder.writeOutbound(msg);
+        ByteBuf bytes = encoder.readOutbound();
+        encoder.finishAndReleaseAll();
+        return bytes;
     }
 
     static HAProxyMessage header(ProxyProtocolVersion version, SocketAddress client, SocketAddress proxy) {

@@ -98,4 +98,67 @@ class ProxyProtocolIT {
             assertEquals("PROXY TCP4 198.51.100.4 127.0.0.1 4444 " + proxyPort + "\r\nhello", got);
         }
     }
+
+    @Test
+    void httpClusterSendsTheHeaderOnUnpooledConnections() throws Exception {
+        try (ProxyHarness h = new ProxyHarness(); ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            java.util.List<String> firstLines = new java.util.concurrent.CopyOnWriteArrayList<>();
+            Thread backend = new Thread(() -> {
+                for (int i = 0; i < 2; i++) {
+                    try (Socket s = server.accept()) {
+                        s.setSoTimeout(20_000);
+                        InputStream in = s.getInputStream();
+                        StringBuilder sb = new StringBuilder();
+                        while (!sb.toString().endsWith("\r\n\r\n")) {
+                            int c = in.read();
+                            if (c < 0) {
+                                break;
+                            }
+                            sb.append((char) c);
+                        }
+                        firstLines.add(sb.substring(0, sb.indexOf("\r\n")));
+                        s.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".getBytes(StandardCharsets.US_ASCII));
+                        s.getOutputStream().flush();
+                        // keep-alive from the backend's side: the proxy must still not reuse this connection
+                        s.getInputStream().read();
+                    } catch (Exception e) {
+                        firstLines.add("error: " + e);
+                    }
+                }
+            });
+            backend.setDaemon(true);
+            backend.start();
+            h.start("pharos {\n workers = 1\n listeners = [ { name = web, listen = \"127.0.0.1:0\", protocol = http, cluster = app,"
+                    + " proxy-protocol { accept = true } } ]\n clusters { app { proxy-protocol { send = v1 }\n"
+                    + " backends = [ { name = b, address = \"127.0.0.1:" + server.getLocalPort() + "\" } ] } }\n}\n");
+            try (Socket s = new Socket("127.0.0.1", h.port())) {
+                s.setSoTimeout(20_000);
+                OutputStream out = s.getOutputStream();
+                out.write("PROXY TCP4 203.0.113.5 127.0.0.1 7777 80\r\nGET /a HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                InputStream in = s.getInputStream();
+                assertTrue(readResponse(in).endsWith("ok"));
+                out.write("GET /b HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                assertTrue(readResponse(in).endsWith("ok"));
+            }
+            backend.join(20_000);
+            int port = h.port();
+            assertEquals(java.util.List.of("PROXY TCP4 203.0.113.5 127.0.0.1 7777 " + port, "PROXY TCP4 203.0.113.5 127.0.0.1 7777 " + port), firstLines,
+                    "each request on its own backend connection, each starting with the client's PROXY header");
+        }
+    }
+
+    private static String readResponse(InputStream in) throws Exception {
+        StringBuilder sb = new StringBuilder();
+        while (!sb.toString().endsWith("\r\n\r\n")) {
+            int c = in.read();
+            if (c < 0) {
+                break;
+            }
+            sb.append((char) c);
+        }
+        sb.append(new String(in.readNBytes(2), StandardCharsets.US_ASCII));
+        return sb.toString();
+    }
 }
