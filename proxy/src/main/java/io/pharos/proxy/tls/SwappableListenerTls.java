@@ -11,6 +11,8 @@ import java.util.logging.Logger;
 /** {@link ListenerTls} over a volatile {@link CertificateSet}; see there for threads. */
 final class SwappableListenerTls implements ListenerTls, Mapping<String, SslContext> {
     private static final Logger LOG = Logger.getLogger(SwappableListenerTls.class.getName());
+    /** Time a client has from connecting to finishing its handshake (ClientHello included). */
+    static final long HANDSHAKE_TIMEOUT_MILLIS = 10_000;
 
     /** Written by the control thread on reload; read by event loops at each handshake. */
     private volatile CertificateSet current;
@@ -32,7 +34,7 @@ final class SwappableListenerTls implements ListenerTls, Mapping<String, SslCont
 
     @Override
     public SniHandler newSniHandler() {
-        return new SniHandler(this);
+        return new SniHandler(this, HANDSHAKE_TIMEOUT_MILLIS);
     }
 
     @Override
