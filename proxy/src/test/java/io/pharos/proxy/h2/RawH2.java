@@ -35,7 +35,13 @@ final class RawH2 implements AutoCloseable {
     private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
 
     RawH2(int port) throws IOException {
+        this(port, new byte[0]);
+    }
+
+    /** Sends {@code prefix} (e.g. a PROXY protocol header) before the connection preface. */
+    RawH2(int port, byte[] prefix) throws IOException {
         socket = new Socket("127.0.0.1", port);
+        pending.writeBytes(prefix);
         socket.setSoTimeout(20_000);
         out = socket.getOutputStream();
         in = new DataInputStream(socket.getInputStream());
