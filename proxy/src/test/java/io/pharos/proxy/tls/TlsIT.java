@@ -193,6 +193,30 @@ class TlsIT {
         }
     }
 
+    @Test
+    void acceptsAProxyHeaderBeforeTheHandshake() throws Exception {
+        try (ProxyHarness h = new ProxyHarness()) {
+            h.addBackend("b1");
+            String hocon = "pharos {\n workers = 2\n listeners = [ { name = web, listen = \"127.0.0.1:0\", protocol = http, cluster = app,\n"
+                    + " proxy-protocol { accept = true }, tls { certificate = \"" + def.cert() + "\", key = \"" + def.key() + "\" } } ]\n"
+                    + " clusters { app { backends = [\n" + h.backendsHocon() + " ] } }\n}\n";
+            h.start(hocon);
+            try (java.net.Socket plain = new java.net.Socket("127.0.0.1", h.port())) {
+                plain.getOutputStream().write("PROXY TCP4 192.0.2.44 127.0.0.1 4321 443\r\n".getBytes(StandardCharsets.US_ASCII));
+                plain.getOutputStream().flush();
+                try (SSLSocket s = (SSLSocket) clientContext().getSocketFactory().createSocket(plain, "127.0.0.1", h.port(), true)) {
+                    s.setSoTimeout(20_000);
+                    OutputStream out = s.getOutputStream();
+                    out.write("GET /headers HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                    String resp = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+                    assertTrue(resp.contains("x-forwarded-for: 192.0.2.44"), resp);
+                    assertTrue(resp.contains("x-forwarded-proto: https"), resp);
+                }
+            }
+        }
+    }
+
     private static SSLContext clientContext() throws Exception {
         X509Certificate ca;
         try (InputStream in = Files.newInputStream(pki.caCert())) {
