@@ -321,7 +321,8 @@ public final class ConfigLoader {
         return new BalancerConfig(algorithm, hashKey, choiceCount, ewmaDecay, ringSize, tableSize, panic, window, floor);
     }
 
-    static boolean isPrime(int n) {
+    /** Whether {@code n} is prime (maglev table sizes must be). */
+    public static boolean isPrime(int n) {
         if (n < 2) {
             return false;
         }

@@ -17,6 +17,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.pharos.proxy.cluster.Backend;
 import io.pharos.proxy.cluster.Cluster;
 import io.pharos.proxy.cluster.ClusterSnapshot;
+import io.pharos.proxy.health.ProxyHealth;
 import io.pharos.proxy.lb.PickContext;
 import io.pharos.proxy.proxyprotocol.ProxyProtocol;
 import io.pharos.proxy.server.Transport;
@@ -35,6 +36,8 @@ import io.pharos.proxy.tls.UpstreamTls;
  */
 final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
     private final Cluster cluster;
+    /** Passive health: connect outcomes count for outlier detection. */
+    private final ProxyHealth health;
     private final Transport transport;
     private final boolean spliceAllowed;
     private final UpstreamTls upstreamTls;
@@ -51,9 +54,10 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
     /** Loop-confined: whether either side read since the last idle check (splice mode; reads bypass the idle handler). */
     private boolean activeSinceIdleCheck;
 
-    TcpFrontendHandler(Cluster cluster, Transport transport, boolean spliceAllowed, UpstreamTls upstreamTls) {
+    TcpFrontendHandler(Cluster cluster, Transport transport, ProxyHealth health, boolean spliceAllowed, UpstreamTls upstreamTls) {
         this.cluster = cluster;
         this.transport = transport;
+        this.health = health;
         this.spliceAllowed = spliceAllowed;
         this.upstreamTls = upstreamTls;
     }
@@ -100,6 +104,7 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
             if (f.isSuccess()) {
                 backend = b;
                 b.onStart();
+                health.onSuccess(b);
                 backendChannel = f.channel();
                 ProxyProtocol.sendHeader(backendChannel, snapshot.config().proxyProtocolSend(),
                         ProxyProtocol.clientAddress(ctx.channel()), ctx.channel().localAddress());
@@ -113,6 +118,7 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
                 }
             } else {
                 b.onFailure();
+                health.onLocalFailure(b);
                 connect(snapshot);
             }
         });

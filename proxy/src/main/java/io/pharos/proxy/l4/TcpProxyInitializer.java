@@ -5,6 +5,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.pharos.proxy.cluster.Cluster;
+import io.pharos.proxy.health.ProxyHealth;
 import io.pharos.proxy.proxyprotocol.ProxyProtocol;
 import io.pharos.proxy.server.Transport;
 import io.pharos.proxy.tls.UpstreamTls;
@@ -21,13 +22,16 @@ public final class TcpProxyInitializer extends ChannelInitializer<Channel> {
     public static final String SPLICE_PROPERTY = "pharos.tcp.splice";
 
     private final Cluster cluster;
+    private final ProxyHealth health;
     private final Transport transport;
     private final boolean acceptProxyProtocol;
     private final boolean spliceAllowed;
     private final UpstreamTls upstreamTls;
 
-    public TcpProxyInitializer(Cluster cluster, Transport transport, boolean acceptProxyProtocol, UpstreamTls upstreamTls) {
+    public TcpProxyInitializer(Cluster cluster, Transport transport, ProxyHealth health, boolean acceptProxyProtocol,
+                               UpstreamTls upstreamTls) {
         this.cluster = cluster;
+        this.health = health;
         this.transport = transport;
         this.upstreamTls = upstreamTls;
         this.acceptProxyProtocol = acceptProxyProtocol;
@@ -40,7 +44,7 @@ public final class TcpProxyInitializer extends ChannelInitializer<Channel> {
         long idle = cluster.snapshot().config().timeouts().idle().toMillis();
         ch.pipeline()
                 .addLast(IDLE, new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS))
-                .addLast(FRONTEND, new TcpFrontendHandler(cluster, transport, spliceAllowed, upstreamTls));
+                .addLast(FRONTEND, new TcpFrontendHandler(cluster, transport, health, spliceAllowed, upstreamTls));
         if (acceptProxyProtocol) {
             ProxyProtocol.addAcceptHandlers(ch.pipeline(), PROXY_HEADER_TIMEOUT_MILLIS);
         }

@@ -30,6 +30,8 @@ import io.pharos.proxy.cluster.Backend;
 import io.pharos.proxy.cluster.ClusterSnapshot;
 import io.pharos.proxy.config.PharosConfig;
 import io.pharos.proxy.config.PharosConfig.ClusterConfig;
+import io.pharos.proxy.health.ReplayBuffer;
+import io.pharos.proxy.health.RetryPolicy;
 import io.pharos.proxy.lb.PickContext;
 import io.pharos.proxy.proxyprotocol.ProxyProtocol;
 
@@ -86,6 +88,19 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     /** The client's {@code Upgrade} header when it asked to switch protocols (HTTP/1.1 connections only), else null. */
     private String upgrade;
     private ScheduledFuture<?> requestTimer;
+    /** {@link System#nanoTime()} when {@link #requestTimer} started: the backend latency sample (peak-ewma) runs from here. */
+    private long requestSentNanos;
+    /** Body pieces sent so far, kept (up to {@code retries.replay-buffer}) for a retry on another backend. */
+    private final ReplayBuffer replay = new ReplayBuffer();
+    /** Tries of the current request so far, connect failures included. */
+    private int tries;
+    private boolean idempotent;
+    /** Whether the exchange holds a slot of its cluster's retry budget (released when it ends). */
+    private boolean holdsRetrySlot;
+    /** Whether {@link #requestDeadlineNanos} is set: from when the first try's request was complete. */
+    private boolean deadlineSet;
+    /** The end of the request timeout, on the loop's ticker; shared by all tries of the request. */
+    private long requestDeadlineNanos;
 
     HttpFrontendHandler(ListenerContext listener, BackendConnectionPool pool) {
         this.listener = listener;
@@ -220,6 +235,11 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
 
         ClusterSnapshot snapshot = listener.cluster().snapshot();
         clusterConfig = snapshot.config();
+        endRetries();
+        replay.reset(clusterConfig.retries().replayBuffer());
+        tries = 1;
+        idempotent = RetryPolicy.isIdempotent(req.method());
+        deadlineSet = false;
         Backend picked = snapshot.loadBalancer().pick(pick.reset(h, client));
         if (picked == null) {
             respondError(HttpResponseStatus.SERVICE_UNAVAILABLE, "no healthy backend in cluster " + snapshot.name(), false);
@@ -268,9 +288,9 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
             ProxyProtocol.sendHeader(ch, clusterConfig.proxyProtocolSend(), ProxyProtocol.clientAddress(ctx.channel()), ctx.channel().localAddress());
         }
         ch.write(requestHead, ch.voidPromise());
+        // a retry: what earlier tries sent of the body (nothing on a first try)
+        replay.writeTo(ch);
         if (requestComplete) {
-            // a retry of a request without body: its end was consumed by the first attempt
-            ch.write(LastHttpContent.EMPTY_LAST_CONTENT, ch.voidPromise());
             state = State.AWAIT_RESPONSE;
             startRequestTimer();
         } else {
@@ -288,6 +308,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
 
     private void forwardBody(HttpContent content) {
         boolean last = content instanceof LastHttpContent;
+        replay.add(content);
         backendChannel.write(content, backendChannel.voidPromise());
         if (last) {
             requestComplete = true;
@@ -301,14 +322,25 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** Bounds the wait for the response head: the rest of the request timeout, or less if a retry could follow. */
     private void startRequestTimer() {
         final int id = exchangeId;
+        requestSentNanos = System.nanoTime();
+        long now = ctx.executor().ticker().nanoTime();
+        long total = clusterConfig.timeouts().request().toNanos();
+        if (!deadlineSet) {
+            deadlineSet = true;
+            requestDeadlineNanos = now + total;
+        }
+        boolean retriable = RetryPolicy.mayRetry(clusterConfig.retries(), idempotent, replay.isReplayable(), tries)
+                && listener.cluster().snapshot().usableCount() > pick.triedCount();
+        long timeout = RetryPolicy.tryTimeoutNanos(clusterConfig.retries(), total, requestDeadlineNanos - now, retriable);
         requestTimer = ctx.executor().schedule(() -> {
             requestTimer = null;
             if (id == exchangeId && backendChannel != null && !responseStarted) {
                 onBackendTimeout();
             }
-        }, clusterConfig.timeouts().request().toNanos(), TimeUnit.NANOSECONDS);
+        }, timeout, TimeUnit.NANOSECONDS);
     }
 
     private void cancelRequestTimer() {
@@ -353,8 +385,17 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
             ctx.write(resp, ctx.voidPromise());
             return;
         }
+        if (requestTimer != null) {
+            long now = System.nanoTime();
+            backend.recordLatencyNanos(now - requestSentNanos, now);
+        }
         cancelRequestTimer();
+        listener.health().onResponse(backend, code);
+        if (RetryPolicy.isRetriableStatus(code) && retryAfterStatus(code)) {
+            return;
+        }
         responseStarted = true;
+        replay.clear();
         HttpHeaders h = resp.headers();
         boolean backendKeepAlive = HttpUtil.isKeepAlive(resp);
         boolean chunked = HttpUtil.isTransferEncodingChunked(resp);
@@ -393,6 +434,8 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     /** The backend agreed to the client's Upgrade: pass the 101 on and turn both connections into a byte relay. */
     private void switchProtocols(HttpResponse resp) {
         cancelRequestTimer();
+        listener.health().onResponse(backend, resp.status().code());
+        endRetries();
         responseStarted = true;
         Channel bc = backendChannel;
         Backend b = backend;
@@ -465,11 +508,38 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
 
     private void onBackendTimeout() {
         Backend b = backend;
+        long now = System.nanoTime();
+        b.recordLatencyNanos(now - requestSentNanos, now);
+        HttpRequest head = requestHead;
         detachBackend(false);
         b.onFailure();
         b.onEnd();
-        respondError(HttpResponseStatus.GATEWAY_TIMEOUT, "backend " + b.name() + " did not answer within "
-                + clusterConfig.timeouts().request().toMillis() + " ms", !requestComplete);
+        listener.health().onLocalFailure(b);
+        requestHead = head;
+        if (retryElsewhere(false)) {
+            return;
+        }
+        respondError(HttpResponseStatus.GATEWAY_TIMEOUT, "backend " + b.name() + " did not answer in time (request timeout "
+                + clusterConfig.timeouts().request().toMillis() + " ms)", !requestComplete);
+    }
+
+    /**
+     * A 502/503/504 head arrived from the backend: if the request may go to another backend, drops this
+     * answer (and the connection it came on) and retries; returns false when the answer goes to the client.
+     */
+    private boolean retryAfterStatus(int code) {
+        Backend next = informational ? null : nextBackend(false);
+        if (next == null) {
+            return false;
+        }
+        Backend b = backend;
+        HttpRequest head = requestHead;
+        detachBackend(false);
+        b.onFailure();
+        b.onEnd();
+        requestHead = head;
+        tryOn(next);
+        return true;
     }
 
     /**
@@ -494,10 +564,71 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         }
         b.onFailure();
         b.onEnd();
+        listener.health().onLocalFailure(b);
+        requestHead = head;
+        if (!informational && retryElsewhere(connectFailure)) {
+            return;
+        }
         respondError(HttpResponseStatus.BAD_GATEWAY, "backend " + b.name() + ": " + reason, !requestComplete);
     }
 
+    /** Whether a failed try (not a connect failure) may go to another backend: retry rules, time left, budget. */
+    private boolean mayRetryElsewhere() {
+        if (!ctx.channel().isActive()
+                || !RetryPolicy.mayRetry(clusterConfig.retries(), idempotent, replay.isReplayable(), tries)
+                || (deadlineSet && ctx.executor().ticker().nanoTime() - requestDeadlineNanos >= 0)) {
+            return false;
+        }
+        if (!holdsRetrySlot) {
+            holdsRetrySlot = listener.health().retryBudget(listener.cluster().name()).tryAcquire(listener.cluster().snapshot());
+        }
+        return holdsRetrySlot;
+    }
+
+    /**
+     * Sends the request ({@link #requestHead}, kept by the caller) to a backend it has not tried yet.
+     * Connect failures always qualify; other failures when {@link #mayRetryElsewhere()}. Returns false
+     * when there is no such backend or the rules say no: the caller answers the error.
+     */
+    private boolean retryElsewhere(boolean connectFailure) {
+        Backend next = nextBackend(connectFailure);
+        if (next == null) {
+            return false;
+        }
+        tryOn(next);
+        return true;
+    }
+
+    /** The backend for another try, or null when the rules or the cluster allow none. */
+    private Backend nextBackend(boolean connectFailure) {
+        if (!ctx.channel().isActive() || tries >= PickContext.MAX_TRIES
+                || (!connectFailure && !mayRetryElsewhere())) {
+            return null;
+        }
+        return listener.cluster().snapshot().loadBalancer().pick(pick);
+    }
+
+    private void tryOn(Backend next) {
+        tries++;
+        pick.addTried(next);
+        backend = next;
+        next.onStart();
+        staleRetried = false;
+        state = State.CONNECTING;
+        connect();
+    }
+
+    /** The exchange ends: drops the replay copies and gives back the retry slot. */
+    private void endRetries() {
+        replay.clear();
+        if (holdsRetrySlot) {
+            holdsRetrySlot = false;
+            listener.health().retryBudget(listener.cluster().name()).release();
+        }
+    }
+
     private void completeExchange() {
+        endRetries();
         Backend b = backend;
         // a connection that began with a PROXY header speaks for one client only
         boolean reuse = requestComplete && responseReusable && clusterConfig.proxyProtocolSend() == PharosConfig.ProxyProtocolVersion.NONE;
@@ -543,6 +674,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
 
     /** Answers the client with an error; closes the connection after it when asked or when the exchange can't continue. */
     private void respondError(HttpResponseStatus status, String reason, boolean close) {
+        endRetries();
         if (responseStarted) {
             closeNow();
             return;
@@ -589,6 +721,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void closeNow() {
+        endRetries();
         state = State.CLOSING;
         drain();
         ctx.close();
@@ -616,6 +749,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         exchangeId++;
+        endRetries();
         Backend b = backend;
         if (b != null) {
             // the client left mid-exchange: the backend connection is in an unknown state
