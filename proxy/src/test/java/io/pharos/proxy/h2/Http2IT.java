@@ -191,4 +191,45 @@ class Http2IT {
             }
         }
     }
+
+    @Test
+    void announcesItsLimitsAndEnforcesTheHeaderListSize() throws Exception {
+        try (ProxyHarness h = new ProxyHarness()) {
+            h.addBackend("b1");
+            h.start(config(h, ""));
+            try (RawH2 c = new RawH2(h.port())) {
+                c.flush();
+                RawH2.Frame settings = c.await(RawH2.SETTINGS, 0);
+                assertNotNull(settings);
+                java.util.Map<Integer, Long> values = new java.util.HashMap<>();
+                byte[] p = settings.payload();
+                for (int i = 0; i + 6 <= p.length; i += 6) {
+                    int id = ((p[i] & 0xff) << 8) | (p[i + 1] & 0xff);
+                    long v = ((long) (p[i + 2] & 0xff) << 24) | ((p[i + 3] & 0xff) << 16) | ((p[i + 4] & 0xff) << 8) | (p[i + 5] & 0xff);
+                    values.put(id, v);
+                }
+                assertEquals(100L, values.get(0x3), "SETTINGS_MAX_CONCURRENT_STREAMS");
+                assertEquals(16384L, values.get(0x6), "SETTINGS_MAX_HEADER_LIST_SIZE = http.max-header-size");
+
+                // a header list over the limit is refused without reaching a backend
+                var big = RawH2.get("/").set("x-big", "v".repeat(20_000));
+                c.headers(1, big, true).flush();
+                RawH2.Frame f;
+                boolean refused = false;
+                while ((f = c.read()) != null) {
+                    if ((f.type() == RawH2.RST_STREAM && f.stream() == 1) || f.type() == RawH2.GOAWAY) {
+                        refused = true;
+                        break;
+                    }
+                    if (f.type() == RawH2.HEADERS && f.stream() == 1) {
+                        // answered by the proxy itself (431), never by the backend
+                        refused = true;
+                        break;
+                    }
+                }
+                assertTrue(refused, "the oversized header list was refused");
+                assertEquals(0, h.backends().get(0).requests(), "nothing reached the backend");
+            }
+        }
+    }
 }

@@ -135,6 +135,7 @@ class TlsIT {
             TestPki.Result first = TestPki.run(List.of("openssl", "s_client", "-connect", "127.0.0.1:" + h.port(),
                     "-tls1_2", "-sess_out", sess.toString()), 30);
             assertTrue(first.output().contains("New, TLSv1.2"), first.output());
+            assertTrue(first.output().contains("TLS session ticket lifetime hint"), "resumption by session ticket: " + first.output());
             TestPki.Result second = TestPki.run(List.of("openssl", "s_client", "-connect", "127.0.0.1:" + h.port(),
                     "-tls1_2", "-sess_in", sess.toString()), 30);
             assertTrue(second.output().contains("Reused, TLSv1.2"), second.output());
