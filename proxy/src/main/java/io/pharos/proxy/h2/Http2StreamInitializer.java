@@ -21,11 +21,6 @@ final class Http2StreamInitializer extends ChannelInitializer<Channel> {
     }
 
     @Override
-    public boolean isSharable() {
-        return true;
-    }
-
-    @Override
     protected void initChannel(Channel ch) {
         ch.config().setAutoRead(false);
         ch.pipeline()

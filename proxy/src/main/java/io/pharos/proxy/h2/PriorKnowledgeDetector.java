@@ -32,9 +32,7 @@ final class PriorKnowledgeDetector extends ByteToMessageDecoder {
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
         long ms = h1.listener().http().headerReadTimeout().toMillis();
-        timer = ctx.executor().schedule(() -> {
-            ctx.close();
-        }, ms, TimeUnit.MILLISECONDS);
+        timer = ctx.executor().schedule(() -> ctx.close(), ms, TimeUnit.MILLISECONDS);
         ctx.read();
         super.channelActive(ctx);
     }

@@ -7,6 +7,7 @@ import io.pharos.proxy.config.PharosConfig.SniCertificate;
 import io.pharos.proxy.config.PharosConfig.TlsConfig;
 
 import javax.net.ssl.SSLException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -36,7 +37,7 @@ record CertificateSet(SslContext defaultContext, Mapping<String, SslContext> map
         return new CertificateSet(def, mb.build());
     }
 
-    private static SslContext buildOne(java.nio.file.Path cert, java.nio.file.Path key, TlsConfig config,
+    private static SslContext buildOne(Path cert, Path key, TlsConfig config,
                                        List<String> problems, String where) {
         try {
             return ServerContexts.build(cert, key, config);
