@@ -40,6 +40,15 @@ public final class TestPki {
 
     /** A leaf certificate {@code NAME.pem} / {@code NAME.key} for the common name {@code cn} and the given DNS names (plus 127.0.0.1). */
     public Leaf leaf(String name, String cn, String... dnsNames) throws Exception {
+        return leaf(List.of("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"), name, cn, dnsNames);
+    }
+
+    /** As {@link #leaf(String, String, String...)} with an RSA 2048 key (TLS 1.0/1.1 cipher suites need one). */
+    public Leaf rsaLeaf(String name, String cn, String... dnsNames) throws Exception {
+        return leaf(List.of("-newkey", "rsa:2048"), name, cn, dnsNames);
+    }
+
+    private Leaf leaf(List<String> keyArgs, String name, String cn, String... dnsNames) throws Exception {
         Path key = dir.resolve(name + ".key");
         Path csr = dir.resolve(name + ".csr");
         Path cert = dir.resolve(name + ".pem");
@@ -49,8 +58,10 @@ public final class TestPki {
             san.append(",DNS:").append(d);
         }
         Files.writeString(ext, san + "\nextendedKeyUsage=serverAuth,clientAuth\n");
-        openssl("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                "-keyout", key.toString(), "-out", csr.toString(), "-subj", "/CN=" + cn);
+        List<String> req = new ArrayList<>(List.of("req", "-new"));
+        req.addAll(keyArgs);
+        req.addAll(List.of("-nodes", "-keyout", key.toString(), "-out", csr.toString(), "-subj", "/CN=" + cn));
+        openssl(req.toArray(String[]::new));
         openssl("x509", "-req", "-in", csr.toString(), "-CA", caCert.toString(), "-CAkey", caKey.toString(),
                 "-CAcreateserial", "-out", cert.toString(), "-days", "2", "-extfile", ext.toString());
         return new Leaf(cert, key);
@@ -75,10 +86,16 @@ public final class TestPki {
 
     /** Runs {@code cmd} with stdin from /dev/null, waits up to {@code seconds}, kills it past that. */
     public static Result run(List<String> cmd, int seconds) throws Exception {
+        return run(cmd, seconds, java.util.Map.of());
+    }
+
+    /** As {@link #run(List, int)}, with extra environment variables. */
+    public static Result run(List<String> cmd, int seconds, java.util.Map<String, String> env) throws Exception {
         File out = File.createTempFile("pharos-proc", ".out");
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(out)
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        pb.environment().putAll(env);
         Process p = pb.start();
         try {
             if (!p.waitFor(seconds, TimeUnit.SECONDS)) {

@@ -64,6 +64,17 @@ class TlsIT {
         return TestPki.run(cmd, 30);
     }
 
+    /**
+     * s_client willing to speak TLS 1.0/1.1: without the distribution's openssl.cnf (Debian sets
+     * MinProtocol = TLSv1.2 there) and at security level 0.
+     */
+    private static TestPki.Result legacyClient(int port, String version) throws Exception {
+        Path emptyConf = dir.resolve("empty-openssl.cnf");
+        Files.writeString(emptyConf, "");
+        return TestPki.run(List.of("openssl", "s_client", "-connect", "127.0.0.1:" + port, "-brief", version,
+                "-cipher", "DEFAULT@SECLEVEL=0"), 30, java.util.Map.of("OPENSSL_CONF", emptyConf.toString()));
+    }
+
     private static String alpn(int port, String offer) throws Exception {
         return TestPki.run(List.of("openssl", "s_client", "-connect", "127.0.0.1:" + port, "-alpn", offer), 30).output();
     }
@@ -101,15 +112,25 @@ class TlsIT {
     void refusesTls10And11ByDefaultAndNegotiatesAlpn() throws Exception {
         try (ProxyHarness h = new ProxyHarness()) {
             h.addBackend("b1");
-            h.start(config(h, "", ""));
-            int port = h.port();
-            // security level 0 so that the client itself is willing to offer TLS 1.0/1.1
-            String lowSec = "DEFAULT@SECLEVEL=0";
-            TestPki.Result v11 = sClient(port, "-tls1_1", "-cipher", lowSec);
+            // a second listener that allows TLS 1.1 (with an RSA key: no ECDSA suite of TLS 1.1 is enabled)
+            // proves the client below really offers it
+            TestPki.Leaf rsa = pki.rsaLeaf("legacy", "legacy.example", "legacy.example");
+            String legacy = " { name = legacy, listen = \"127.0.0.1:0\", protocol = http, cluster = app,\n"
+                    + "   tls { certificate = \"" + rsa.cert() + "\", key = \"" + rsa.key() + "\", protocols = [\"TLSv1.2\", \"TLSv1.1\"] } }\n"
+                    // the same RSA certificate with the default protocols: only the protocol setting differs
+                    + " { name = modern, listen = \"127.0.0.1:0\", protocol = http, cluster = app,\n"
+                    + "   tls { certificate = \"" + rsa.cert() + "\", key = \"" + rsa.key() + "\" } }\n";
+            h.start(config(h, "", legacy));
+            int port = h.port("modern");
+            TestPki.Result control = legacyClient(h.port("legacy"), "-tls1_1");
+            assertTrue(control.output().contains("Protocol version: TLSv1.1"), "control: " + control.output());
+            TestPki.Result v11 = legacyClient(port, "-tls1_1");
             assertFalse(v11.output().contains("Protocol version: TLSv1.1"), v11.output());
             assertNotEquals(0, v11.exit());
-            TestPki.Result v10 = sClient(port, "-tls1", "-cipher", lowSec);
+            TestPki.Result v10 = legacyClient(port, "-tls1");
             assertNotEquals(0, v10.exit(), v10.output());
+            assertNotEquals(0, legacyClient(h.port(), "-tls1_1").exit(), "the EC listener refuses TLS 1.1 too");
+            port = h.port();
             assertTrue(sClient(port, "-tls1_2").output().contains("Protocol version: TLSv1.2"));
             assertTrue(sClient(port, "-tls1_3").output().contains("Protocol version: TLSv1.3"));
 
