@@ -124,6 +124,9 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (state == State.CLOSING) {
             ReferenceCountUtil.release(msg);
+            if (encoder == null) {
+                ctx.read();
+            }
             return;
         }
         inbound.add(msg);
@@ -713,8 +716,10 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         state = State.CLOSING;
         drain();
         if (encoder == null) {
-            // an HTTP/2 stream: the response's END_STREAM ends it; closing would reset it and drop queued DATA
+            // an HTTP/2 stream: the response's END_STREAM ends it; closing would reset it and drop queued DATA.
+            // What the client still sends of its request is read and dropped, so its window stays open.
             ctx.flush();
+            ctx.read();
             return;
         }
         ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
