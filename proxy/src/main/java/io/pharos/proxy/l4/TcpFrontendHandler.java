@@ -133,13 +133,18 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
         SpliceStats.SPLICED.increment();
         in.config().setEpollMode(EpollMode.LEVEL_TRIGGERED);
         out.config().setEpollMode(EpollMode.LEVEL_TRIGGERED);
-        ChannelFutureListener onFailure = f -> {
-            if (!f.isSuccess()) {
+        // a splice ends with a failure also once its source is shut down (FIN passed on): only a failure
+        // before that is a broken relay
+        in.spliceTo(out, Integer.MAX_VALUE).addListener(f -> {
+            if (!f.isSuccess() && !clientInputShut) {
                 closeBoth();
             }
-        };
-        in.spliceTo(out, Integer.MAX_VALUE).addListener(onFailure);
-        out.spliceTo(in, Integer.MAX_VALUE).addListener(onFailure);
+        });
+        out.spliceTo(in, Integer.MAX_VALUE).addListener(f -> {
+            if (!f.isSuccess() && !backendInputShut) {
+                closeBoth();
+            }
+        });
         out.flush();
         in.config().setAutoRead(true);
         out.config().setAutoRead(true);
