@@ -170,7 +170,7 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
         }
         out.writeAndFlush(msg).addListener((ChannelFutureListener) f -> {
             if (f.isSuccess()) {
-                if (!clientInputShut && !splicing) {
+                if (!clientInputShut && !splicing && !inputShutdown(ctx.channel())) {
                     ctx.read();
                 }
             } else {
@@ -183,7 +183,7 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
     void onBackendRead(Object msg) {
         ctx.writeAndFlush(msg).addListener((ChannelFutureListener) f -> {
             if (f.isSuccess()) {
-                if (!backendInputShut && backendChannel != null && !splicing) {
+                if (!backendInputShut && backendChannel != null && !splicing && !inputShutdown(backendChannel)) {
                     backendChannel.read();
                 }
             } else {
@@ -227,6 +227,14 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
             ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> d.shutdownOutput());
         }
         closeIfBothShut();
+    }
+
+    /**
+     * Whether the transport already shut {@code ch}'s input (its FIN event may not have reached us yet):
+     * asking such a channel to read fails on epoll ({@code epoll_ctl} ENOENT).
+     */
+    private static boolean inputShutdown(Channel ch) {
+        return ch instanceof DuplexChannel d && d.isInputShutdown();
     }
 
     /** Splice mode: passes on what {@code from} had queued behind its FIN; false (and both closed) if that failed. */

@@ -2,6 +2,7 @@ package io.pharos.proxy.proxyprotocol;
 
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.haproxy.HAProxyCommand;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
 import io.netty.handler.codec.haproxy.HAProxyProxiedProtocol;
@@ -29,6 +30,10 @@ final class ProxyProtocolAcceptHandler extends ChannelDuplexHandler {
     private boolean headerSeen;
     /** Loop-confined: whether the kept bytes were handed on (this handler is then on its way out). */
     private boolean handedOn;
+    /** Loop-confined: whether kept bytes are being handed on right now (a read asked for meanwhile waits). */
+    private boolean delivering;
+    /** Loop-confined: a read asked for while delivering, done once the kept bytes are out. */
+    private boolean readAsked;
     /** Loop-confined: closes the connection if no header arrives in time. */
     private ScheduledFuture<?> timer;
 
@@ -88,16 +93,22 @@ final class ProxyProtocolAcceptHandler extends ChannelDuplexHandler {
         if (!headerSeen) {
             return;
         }
+        if (delivering) {
+            // reading now would let new bytes overtake the kept ones
+            readAsked = true;
+            return;
+        }
         if (handedOn) {
-            ctx.read();
+            readIfOpen(ctx);
             return;
         }
         handedOn = true;
         if (pending.isEmpty()) {
             ctx.pipeline().remove(this);
-            ctx.read();
+            readIfOpen(ctx);
             return;
         }
+        delivering = true;
         Object m;
         while ((m = pending.poll()) != null) {
             if (m instanceof PendingEvent e) {
@@ -107,7 +118,18 @@ final class ProxyProtocolAcceptHandler extends ChannelDuplexHandler {
             }
         }
         ctx.fireChannelReadComplete();
+        delivering = false;
         ctx.pipeline().remove(this);
+        if (readAsked) {
+            readIfOpen(ctx);
+        }
+    }
+
+    /** Reads unless the client's FIN was already seen (epoll refuses to read a shut input). */
+    private static void readIfOpen(ChannelHandlerContext ctx) {
+        if (!(ctx.channel() instanceof DuplexChannel d) || !d.isInputShutdown()) {
+            ctx.read();
+        }
     }
 
     /** An event that came after the header, kept behind the bytes before it. */
