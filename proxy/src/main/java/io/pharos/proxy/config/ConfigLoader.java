@@ -20,12 +20,14 @@ import io.pharos.proxy.config.PharosConfig.InitialState;
 import io.pharos.proxy.config.PharosConfig.ListenerConfig;
 import io.pharos.proxy.config.PharosConfig.PassiveCheckConfig;
 import io.pharos.proxy.config.PharosConfig.Protocol;
+import io.pharos.proxy.config.PharosConfig.ProxyProtocolVersion;
 import io.pharos.proxy.config.PharosConfig.RetryConfig;
 import io.pharos.proxy.config.PharosConfig.ShutdownConfig;
 import io.pharos.proxy.config.PharosConfig.SniCertificate;
 import io.pharos.proxy.config.PharosConfig.StatusRange;
 import io.pharos.proxy.config.PharosConfig.TimeoutConfig;
 import io.pharos.proxy.config.PharosConfig.TlsConfig;
+import io.pharos.proxy.config.PharosConfig.UpstreamTlsConfig;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -107,7 +109,7 @@ public final class ConfigLoader {
                 continue;
             }
             ConfigReader c = cr.object(name);
-            clusters.put(name, cluster(name, c));
+            clusters.put(name, cluster(name, c, base));
             c.finish();
         }
         cr.finish();
@@ -250,7 +252,7 @@ public final class ConfigLoader {
         return p;
     }
 
-    private static ClusterConfig cluster(String name, ConfigReader r) {
+    private static ClusterConfig cluster(String name, ConfigReader r, Path base) {
         BalancerConfig balancer = balancer(r);
         List<BackendConfig> backends = r.objectList("backends", ConfigLoader::backend);
         if (!r.has("backends")) {
@@ -270,7 +272,24 @@ public final class ConfigLoader {
         h.finish();
         RetryConfig retries = retries(r.object("retries"));
         TimeoutConfig timeouts = timeouts(r.object("timeouts"));
-        return new ClusterConfig(name, balancer, List.copyOf(backends), new HealthConfig(active, passive), retries, timeouts);
+        ConfigReader pp = r.object("proxy-protocol");
+        ProxyProtocolVersion send = pp.enumValue("send", ProxyProtocolVersion.NONE, ProxyProtocolVersion.class);
+        pp.finish();
+        Optional<UpstreamTlsConfig> upstreamTls = r.has("upstream-tls") ? upstreamTls(r.object("upstream-tls"), base) : Optional.empty();
+        return new ClusterConfig(name, balancer, List.copyOf(backends), new HealthConfig(active, passive), retries, timeouts,
+                send, upstreamTls);
+    }
+
+    private static Optional<UpstreamTlsConfig> upstreamTls(ConfigReader r, Path base) {
+        boolean enabled = r.bool("enabled", true);
+        Optional<Path> ca = Optional.ofNullable(existingFile(r, "ca-file", base, false));
+        Optional<String> serverName = r.optionalString("server-name").filter(s -> !s.isEmpty());
+        boolean insecure = r.bool("insecure-skip-verify", false);
+        if (insecure && ca.isPresent()) {
+            r.problem("insecure-skip-verify", "contradicts ca-file (verification is either on or off)");
+        }
+        r.finish();
+        return enabled ? Optional.of(new UpstreamTlsConfig(ca, serverName, insecure)) : Optional.empty();
     }
 
     private static BalancerConfig balancer(ConfigReader r) {

@@ -193,12 +193,25 @@ public record PharosConfig(
     public record TimeoutConfig(Duration connect, Duration request, Duration idle) {
     }
 
+    /** PROXY protocol header sent first on every backend connection ({@code proxy-protocol.send}). */
+    public enum ProxyProtocolVersion { NONE, V1, V2 }
+
+    /**
+     * TLS to a cluster's backends ({@code upstream-tls}). The backend certificate is verified against
+     * {@code caFile} (the JVM's trust store when absent) and must match {@code serverName}, which is also
+     * sent as SNI (the backend's host when absent); {@code insecureSkipVerify} turns verification off.
+     */
+    public record UpstreamTlsConfig(Optional<Path> caFile, Optional<String> serverName, boolean insecureSkipVerify) {
+    }
+
     public record ClusterConfig(
             String name,
             BalancerConfig balancer,
             List<BackendConfig> backends,
             HealthConfig health,
             RetryConfig retries,
-            TimeoutConfig timeouts) {
+            TimeoutConfig timeouts,
+            ProxyProtocolVersion proxyProtocolSend,
+            Optional<UpstreamTlsConfig> upstreamTls) {
     }
 }

@@ -7,7 +7,10 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.epoll.EpollMode;
+import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -17,13 +20,18 @@ import io.pharos.proxy.cluster.Cluster;
 import io.pharos.proxy.cluster.ClusterSnapshot;
 import io.pharos.proxy.health.ProxyHealth;
 import io.pharos.proxy.lb.PickContext;
+import io.pharos.proxy.proxyprotocol.ProxyProtocol;
 import io.pharos.proxy.server.Transport;
+import io.pharos.proxy.tls.UpstreamTls;
 
 /**
  * The client side of one proxied TCP connection: picks a backend, connects on the same event loop
- * (a failed connect is tried on another backend, up to {@code retries.attempts}), then relays bytes
- * both ways with backpressure (each side is read again only after its last write completed) and
- * half-close (a FIN from one side is passed on as a shutdown of output to the other).
+ * (a failed connect is tried on another backend, up to {@code retries.attempts}), sends the cluster's
+ * PROXY protocol header if configured, then relays bytes both ways with backpressure (each side is
+ * read again only after its last write completed) and half-close (a FIN from one side is passed on as
+ * a shutdown of output to the other). On epoll the relay is zero-copy: each side {@code splice}s into
+ * the other through a kernel pipe ({@link #startSplice}), and Netty pauses reading while the other
+ * side's socket is full.
  *
  * <p>Loop-confined.
  */
@@ -32,6 +40,8 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
     /** Passive health: connect outcomes count for outlier detection. */
     private final ProxyHealth health;
     private final Transport transport;
+    private final boolean spliceAllowed;
+    private final UpstreamTls upstreamTls;
     private final PickContext pick = new PickContext();
     private ChannelHandlerContext ctx;
     /** Loop-confined: the backend connection once connected. */
@@ -40,17 +50,23 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
     private boolean clientInputShut;
     private boolean backendInputShut;
     private boolean ended;
+    /** Loop-confined: whether both sides splice (bytes then bypass the pipelines). */
+    private boolean splicing;
+    /** Loop-confined: whether either side read since the last idle check (splice mode; reads bypass the idle handler). */
+    private boolean activeSinceIdleCheck;
 
-    TcpFrontendHandler(Cluster cluster, Transport transport, ProxyHealth health) {
+    TcpFrontendHandler(Cluster cluster, Transport transport, ProxyHealth health, boolean spliceAllowed, UpstreamTls upstreamTls) {
         this.cluster = cluster;
         this.transport = transport;
         this.health = health;
+        this.spliceAllowed = spliceAllowed;
+        this.upstreamTls = upstreamTls;
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        pick.reset(null, ctx.channel().remoteAddress());
+        pick.reset(null, ProxyProtocol.clientAddress(ctx.channel()));
         connect(cluster.snapshot());
         ctx.fireChannelActive();
     }
@@ -74,7 +90,13 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) snapshot.config().timeouts().connect().toMillis())
-                .handler(new TcpBackendHandler(this));
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        snapshot.config().upstreamTls().ifPresent(u -> ch.pipeline().addLast(upstreamTls.newHandler(u, b, ch.alloc())));
+                        ch.pipeline().addLast(new TcpBackendHandler(TcpFrontendHandler.this));
+                    }
+                });
         bootstrap.connect(b.socketAddress()).addListener((ChannelFutureListener) f -> {
             if (!ctx.channel().isActive()) {
                 f.channel().close();
@@ -86,14 +108,59 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
                 health.onSuccess(b);
                 backendChannel = f.channel();
                 b.connections().add(backendChannel);
-                ctx.read();
-                backendChannel.read();
+                ProxyProtocol.sendHeader(backendChannel, snapshot.config().proxyProtocolSend(),
+                        ProxyProtocol.clientAddress(ctx.channel()), ctx.channel().localAddress());
+                if (spliceAllowed && snapshot.config().upstreamTls().isEmpty()
+                        && ctx.channel() instanceof EpollSocketChannel in && backendChannel instanceof EpollSocketChannel out) {
+                    startSplice(in, out);
+                } else {
+                    backendChannel.flush();
+                    ctx.read();
+                    backendChannel.read();
+                }
             } else {
                 b.onFailure();
                 health.onLocalFailure(b);
                 connect(snapshot);
             }
         });
+    }
+
+    /**
+     * Both sides splice into each other, reading on their own: the splice code turns reading off while
+     * the target's socket is full and on again once the pipe is drained into it.
+     */
+    private void startSplice(EpollSocketChannel in, EpollSocketChannel out) {
+        splicing = true;
+        SpliceStats.SPLICED.increment();
+        in.config().setEpollMode(EpollMode.LEVEL_TRIGGERED);
+        out.config().setEpollMode(EpollMode.LEVEL_TRIGGERED);
+        // a splice ends with a failure also once its source is shut down (FIN passed on): only a failure
+        // before that is a broken relay
+        in.spliceTo(out, Integer.MAX_VALUE).addListener(f -> {
+            if (!f.isSuccess() && !clientInputShut) {
+                closeBoth();
+            }
+        });
+        out.spliceTo(in, Integer.MAX_VALUE).addListener(f -> {
+            if (!f.isSuccess() && !backendInputShut) {
+                closeBoth();
+            }
+        });
+        out.flush();
+        in.config().setAutoRead(true);
+        out.config().setAutoRead(true);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        activeSinceIdleCheck = true;
+        ctx.fireChannelReadComplete();
+    }
+
+    /** The backend side read (or spliced) something. */
+    void onBackendReadComplete() {
+        activeSinceIdleCheck = true;
     }
 
     @Override
@@ -106,7 +173,7 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
         backend.stats().addBytesSent(((ByteBuf) msg).readableBytes());
         out.writeAndFlush(msg).addListener((ChannelFutureListener) f -> {
             if (f.isSuccess()) {
-                if (!clientInputShut) {
+                if (!clientInputShut && !splicing && !inputShutdown(ctx.channel())) {
                     ctx.read();
                 }
             } else {
@@ -122,7 +189,7 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
         }
         ctx.writeAndFlush(msg).addListener((ChannelFutureListener) f -> {
             if (f.isSuccess()) {
-                if (!backendInputShut && backendChannel != null) {
+                if (!backendInputShut && backendChannel != null && !splicing && !inputShutdown(backendChannel)) {
                     backendChannel.read();
                 }
             } else {
@@ -136,13 +203,21 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
         if (evt instanceof ChannelInputShutdownEvent) {
             clientInputShut = true;
             Channel out = backendChannel;
+            if (splicing && !drainSpliceTail(ctx.channel(), out)) {
+                return;
+            }
             if (out instanceof DuplexChannel d && out.isActive()) {
                 // pass the client's FIN on once everything before it was written
                 out.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> d.shutdownOutput());
             }
             closeIfBothShut();
         } else if (evt instanceof IdleStateEvent) {
-            closeBoth();
+            if (splicing && activeSinceIdleCheck) {
+                // spliced bytes pass the idle handler unseen; only a whole quiet period counts
+                activeSinceIdleCheck = false;
+            } else {
+                closeBoth();
+            }
         } else {
             ctx.fireUserEventTriggered(evt);
         }
@@ -151,10 +226,35 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
     /** The backend sent FIN. */
     void onBackendInputShutdown() {
         backendInputShut = true;
+        if (splicing && !drainSpliceTail(backendChannel, ctx.channel())) {
+            return;
+        }
         if (ctx.channel() instanceof DuplexChannel d && ctx.channel().isActive()) {
             ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> d.shutdownOutput());
         }
         closeIfBothShut();
+    }
+
+    /**
+     * Whether the transport already shut {@code ch}'s input (its FIN event may not have reached us yet):
+     * asking such a channel to read fails on epoll ({@code epoll_ctl} ENOENT).
+     */
+    private static boolean inputShutdown(Channel ch) {
+        return ch instanceof DuplexChannel d && d.isInputShutdown();
+    }
+
+    /** Splice mode: passes on what {@code from} had queued behind its FIN; false (and both closed) if that failed. */
+    private boolean drainSpliceTail(Channel from, Channel to) {
+        if (!(from instanceof EpollSocketChannel in) || to == null || !to.isActive()) {
+            return true;
+        }
+        try {
+            SpliceTail.drain(in, to);
+            return true;
+        } catch (java.io.IOException e) {
+            closeBoth();
+            return false;
+        }
     }
 
     private void closeIfBothShut() {

@@ -10,12 +10,15 @@ import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.pharos.proxy.cluster.Backend;
+import io.pharos.proxy.config.PharosConfig.UpstreamTlsConfig;
 import io.pharos.proxy.server.Transport;
+import io.pharos.proxy.tls.UpstreamTls;
 
 import java.util.ArrayDeque;
 import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -27,31 +30,31 @@ import java.util.concurrent.TimeUnit;
 public final class BackendConnectionPool {
     static final String CODEC = "codec";
     static final String HANDLER = "backend";
+    static final String TLS = "upstream-tls";
     private static final AttributeKey<Long> IDLE_DEADLINE = AttributeKey.valueOf("pharos.idleDeadline");
     private static final long SWEEP_MILLIS = 1000;
 
     private final EventLoop loop;
     private final Bootstrap bootstrap;
+    /** Client TLS for clusters with upstream-tls; null when no cluster may use it. */
+    private final UpstreamTls upstreamTls;
     private final Map<Backend, ArrayDeque<Channel>> idle = new IdentityHashMap<>();
     /** Set once on the loop by {@link #start()}; cancelled by {@link #close()}. */
     private ScheduledFuture<?> sweeper;
 
     public BackendConnectionPool(EventLoop loop, Transport transport) {
+        this(loop, transport, null);
+    }
+
+    public BackendConnectionPool(EventLoop loop, Transport transport, UpstreamTls upstreamTls) {
         this.loop = loop;
+        this.upstreamTls = upstreamTls;
         this.bootstrap = new Bootstrap()
                 .group(loop)
                 .channel(transport.socketChannel())
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.SO_KEEPALIVE, true)
-                .handler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(CODEC, new HttpClientCodec(
-                                HttpLimits.decoderConfig(8192, 64 * 1024), false, false));
-                        ch.pipeline().addLast(HANDLER, new HttpBackendHandler(BackendConnectionPool.this));
-                    }
-                });
+                .option(ChannelOption.SO_KEEPALIVE, true);
     }
 
     public EventLoop loop() {
@@ -78,12 +81,26 @@ public final class BackendConnectionPool {
         return null;
     }
 
-    /** Opens a new connection to {@code backend}. Loop only. */
-    ChannelFuture connect(Backend backend, long connectTimeoutMillis) {
+    /** Opens a new connection to {@code backend}, over TLS when {@code tls} is present. Loop only. */
+    ChannelFuture connect(Backend backend, long connectTimeoutMillis, Optional<UpstreamTlsConfig> tls) {
         assert loop.inEventLoop();
         backend.onConnectionOpened();
         ChannelFuture f = bootstrap.clone()
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeoutMillis))
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        if (tls.isPresent()) {
+                            if (upstreamTls == null) {
+                                throw new IllegalStateException("upstream TLS requested but not configured for this pool");
+                            }
+                            ch.pipeline().addLast(TLS, upstreamTls.newHandler(tls.get(), backend, ch.alloc()));
+                        }
+                        ch.pipeline().addLast(CODEC, new HttpClientCodec(
+                                HttpLimits.decoderConfig(8192, 64 * 1024), false, false));
+                        ch.pipeline().addLast(HANDLER, new HttpBackendHandler(BackendConnectionPool.this));
+                    }
+                })
                 .connect(backend.socketAddress());
         backend.connections().add(f.channel());
         return f;

@@ -28,12 +28,15 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.pharos.proxy.cluster.Backend;
 import io.pharos.proxy.cluster.ClusterSnapshot;
+import io.pharos.proxy.config.PharosConfig;
 import io.pharos.proxy.config.PharosConfig.ClusterConfig;
 import io.pharos.proxy.health.ReplayBuffer;
 import io.pharos.proxy.health.RetryPolicy;
 import io.pharos.proxy.lb.PickContext;
 import io.pharos.proxy.metrics.LatencyHistogram;
+import io.pharos.proxy.proxyprotocol.ProxyProtocol;
 
+import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
@@ -88,6 +91,8 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     private boolean expectContinue;
     /** Whether the client spoke HTTP/1.0 (the head sent on is rewritten to 1.1, so this is kept aside). */
     private boolean clientHttp10;
+    /** The client's {@code Upgrade} header when it asked to switch protocols (HTTP/1.1 connections only), else null. */
+    private String upgrade;
     private ScheduledFuture<?> requestTimer;
     /** {@link System#nanoTime()} when {@link #requestTimer} started: the backend latency sample (peak-ewma) runs from here. */
     private long requestSentNanos;
@@ -126,6 +131,9 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (state == State.CLOSING) {
             ReferenceCountUtil.release(msg);
+            if (encoder == null) {
+                ctx.read();
+            }
             return;
         }
         inbound.add(msg);
@@ -224,11 +232,19 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         staleRetried = false;
 
         clientHttp10 = req.protocolVersion().equals(HttpVersion.HTTP_1_0);
+        upgrade = encoder != null && !clientHttp10 && h.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)
+                ? h.get(HttpHeaderNames.UPGRADE) : null;
         HeaderRewriter.removeHopByHop(h);
         if (chunked) {
             h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
         }
-        HeaderRewriter.addForwarded(h, ctx.channel().remoteAddress(), listener.tls());
+        if (upgrade != null) {
+            // the one hop-by-hop header passed on: the backend decides whether to switch (WebSocket)
+            h.set(HttpHeaderNames.UPGRADE, upgrade);
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+        }
+        SocketAddress client = ProxyProtocol.clientAddress(ctx.channel());
+        HeaderRewriter.addForwarded(h, client, listener.tls());
         req.setProtocolVersion(HttpVersion.HTTP_1_1);
 
         ClusterSnapshot snapshot = listener.cluster().snapshot();
@@ -238,7 +254,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         tries = 1;
         idempotent = RetryPolicy.isIdempotent(req.method());
         deadlineSet = false;
-        Backend picked = snapshot.loadBalancer().pick(pick.reset(h, ctx.channel().remoteAddress()));
+        Backend picked = snapshot.loadBalancer().pick(pick.reset(h, client));
         if (picked == null) {
             respondError(HttpResponseStatus.SERVICE_UNAVAILABLE, "no healthy backend in cluster " + snapshot.name(), false);
             return;
@@ -261,7 +277,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         reusedConnection = false;
         final int id = exchangeId;
         final Backend target = backend;
-        ChannelFuture f = pool.connect(target, clusterConfig.timeouts().connect().toMillis());
+        ChannelFuture f = pool.connect(target, clusterConfig.timeouts().connect().toMillis(), clusterConfig.upstreamTls());
         f.addListener((ChannelFutureListener) future -> {
             if (id != exchangeId || state != State.CONNECTING || backend != target) {
                 // the client went away or the exchange ended while connecting: keep the fresh connection
@@ -282,6 +298,9 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         backendChannel = ch;
         backendHandler = ch.pipeline().get(HttpBackendHandler.class);
         backendHandler.lease(this, backend);
+        if (!reusedConnection) {
+            ProxyProtocol.sendHeader(ch, clusterConfig.proxyProtocolSend(), ProxyProtocol.clientAddress(ctx.channel()), ctx.channel().localAddress());
+        }
         ch.write(requestHead, ch.voidPromise());
         // a retry: what earlier tries sent of the body (nothing on a first try)
         replay.writeTo(ch);
@@ -369,7 +388,11 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         int code = resp.status().code();
         if (code >= 100 && code < 200) {
             if (code == 101) {
-                onBackendFailure("unexpected 101 Switching Protocols", false);
+                if (upgrade != null && requestComplete) {
+                    switchProtocols(resp);
+                } else {
+                    onBackendFailure("unexpected 101 Switching Protocols", false);
+                }
                 return;
             }
             informational = true;
@@ -418,8 +441,30 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
             h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         }
         resp.setProtocolVersion(HttpVersion.HTTP_1_1);
-        encoder.setHeadRequest(headRequest);
+        if (encoder != null) {
+            encoder.setHeadRequest(headRequest);
+        }
         ctx.write(resp, ctx.voidPromise());
+    }
+
+    /** The backend agreed to the client's Upgrade: pass the 101 on and turn both connections into a byte relay. */
+    private void switchProtocols(HttpResponse resp) {
+        cancelRequestTimer();
+        listener.health().onResponse(backend, resp.status().code());
+        endRetries();
+        responseStarted = true;
+        Channel bc = backendChannel;
+        Backend b = backend;
+        backendHandler.unlease();
+        backendChannel = null;
+        backendHandler = null;
+        backend = null;
+        requestHead = null;
+        state = State.CLOSING;
+        drain();
+        encoder.setHeadRequest(false);
+        ctx.writeAndFlush(resp, ctx.voidPromise());
+        UpgradeRelay.start(ctx.channel(), bc, b);
     }
 
     private void onResponseContent(HttpContent content) {
@@ -602,7 +647,8 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     private void completeExchange() {
         endRetries();
         Backend b = backend;
-        boolean reuse = requestComplete && responseReusable;
+        // a connection that began with a PROXY header speaks for one client only
+        boolean reuse = requestComplete && responseReusable && clusterConfig.proxyProtocolSend() == PharosConfig.ProxyProtocolVersion.NONE;
         detachBackend(reuse);
         b.onEnd();
         if (closeAfterResponse || !clientKeepAlive) {
@@ -684,6 +730,13 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     private void closeAfterFlush() {
         state = State.CLOSING;
         drain();
+        if (encoder == null) {
+            // an HTTP/2 stream: the response's END_STREAM ends it; closing would reset it and drop queued DATA.
+            // What the client still sends of its request is read and dropped, so its window stays open.
+            ctx.flush();
+            ctx.read();
+            return;
+        }
         ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     }
 

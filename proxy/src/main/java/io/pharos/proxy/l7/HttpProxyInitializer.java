@@ -8,7 +8,11 @@ import io.netty.handler.timeout.IdleStateHandler;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
-/** Pipeline of an accepted HTTP/1.1 client connection. Stateless and shared by all of a listener's connections. */
+/**
+ * Pipeline of an accepted HTTP/1.1 client connection, and the handler of one HTTP/2 stream (whose
+ * frames an HTTP/2 codec in front has turned into HTTP/1.1 objects). Stateless and shared by all of a
+ * listener's connections; its methods run on the channel's event loop.
+ */
 public final class HttpProxyInitializer extends ChannelInitializer<Channel> {
     public static final String IDLE = "idle";
     public static final String HEAD_TIMEOUT = "head-timeout";
@@ -26,6 +30,11 @@ public final class HttpProxyInitializer extends ChannelInitializer<Channel> {
 
     @Override
     protected void initChannel(Channel ch) {
+        initHttp1(ch);
+    }
+
+    /** Adds the HTTP/1.1 handlers at the end of {@code ch}'s pipeline (also after TLS or protocol detection). */
+    public void initHttp1(Channel ch) {
         var http = listener.http();
         ch.pipeline()
                 .addLast(IDLE, new IdleStateHandler(0, 0, http.idleTimeout().toMillis(), TimeUnit.MILLISECONDS))
@@ -33,5 +42,14 @@ public final class HttpProxyInitializer extends ChannelInitializer<Channel> {
                 .addLast(DECODER, new ProxyRequestDecoder(HttpLimits.decoderConfig(http.maxRequestLine(), http.maxHeaderSize())))
                 .addLast(ENCODER, new ProxyResponseEncoder())
                 .addLast(FRONTEND, new HttpFrontendHandler(listener, pools.apply(ch.eventLoop())));
+    }
+
+    /** Adds the proxying handler of one HTTP/2 stream channel, after the frame-to-HTTP/1.1 codec. */
+    public void initHttp2Stream(Channel stream) {
+        stream.pipeline().addLast(FRONTEND, new HttpFrontendHandler(listener, pools.apply(stream.eventLoop())));
+    }
+
+    public ListenerContext listener() {
+        return listener;
     }
 }

@@ -9,6 +9,8 @@ import io.pharos.proxy.config.PharosConfig.Protocol;
 import io.pharos.proxy.l7.ListenerContext;
 import io.pharos.proxy.lb.LoadBalancerFactory;
 import io.pharos.proxy.metrics.ListenerMetrics;
+import io.pharos.proxy.tls.ListenerTls;
+import io.pharos.proxy.tls.TlsException;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -79,6 +81,31 @@ final class ConfigApplier {
                 }
             }
         }
+        // certificates of kept listeners are read again on every reload (rotation keeps the same paths);
+        // they are only built here, and swapped in at commit
+        Map<String, Runnable> tlsSwaps = new LinkedHashMap<>();
+        Map<String, ListenerTls> tlsCreated = new LinkedHashMap<>();
+        if (errors.isEmpty()) {
+            for (int i = 0; i < next.listeners().size(); i++) {
+                ListenerConfig l = next.listeners().get(i);
+                ListenerSlot old = oldSlots.get(l.name());
+                if (bound.containsKey(l.name()) || l.tls().isEmpty()) {
+                    continue;
+                }
+                try {
+                    if (old.tls() != null) {
+                        tlsSwaps.put(l.name(), old.tls().prepare(l.tls().get()));
+                    } else {
+                        tlsCreated.put(l.name(), ListenerTls.create(l.tls().get()));
+                    }
+                } catch (TlsException e) {
+                    for (String problem : e.problems()) {
+                        errors.add("pharos.listeners[" + i + "].tls: " + problem);
+                    }
+                }
+            }
+            errors.addAll(server.upstreamTls().prepare(next.clusters().values()));
+        }
         if (!errors.isEmpty()) {
             for (ListenerSlot s : bound.values()) {
                 s.channel().close().awaitUninterruptibly();
@@ -125,11 +152,16 @@ final class ConfigApplier {
                 }
                 newSlots.put(l.name(), fresh);
             } else {
+                Runnable tlsSwap = tlsSwaps.get(l.name());
+                if (tlsSwap != null) {
+                    tlsSwap.run();
+                }
                 boolean httpChanged = l.protocol() == Protocol.HTTP && !current.http().equals(next.http());
                 if (!old.config().equals(l) || httpChanged) {
                     ListenerMetrics m = old.metrics();
                     ListenerContext ctx = server.newContext(l, newClusters, next, m);
-                    old.swap(l, server.newInitializer(l, newClusters, ctx), ctx);
+                    ListenerTls tls = l.tls().isEmpty() ? null : tlsCreated.getOrDefault(l.name(), old.tls());
+                    old.swap(l, server.newInitializer(l, newClusters, ctx, tls), ctx, tls);
                     notes.add("listener " + l.name() + ": settings changed");
                 }
                 newSlots.put(l.name(), old);

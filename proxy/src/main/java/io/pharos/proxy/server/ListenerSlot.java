@@ -14,6 +14,7 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import io.pharos.proxy.config.PharosConfig.ListenerConfig;
 import io.pharos.proxy.l7.ListenerContext;
 import io.pharos.proxy.metrics.ListenerMetrics;
+import io.pharos.proxy.tls.ListenerTls;
 
 import java.util.concurrent.TimeUnit;
 
@@ -33,6 +34,8 @@ final class ListenerSlot {
     private volatile ChannelHandler initializer;
     /** HTTP listeners' shared context, null for TCP; written by the control thread on swap. */
     private volatile ListenerContext context;
+    /** The listener's certificates, null for cleartext; written by the control thread on swap. */
+    private volatile ListenerTls tls;
     /** The server socket; set once by the control thread after bind. */
     private volatile Channel channel;
     private final ListenerMetrics metrics;
@@ -40,7 +43,8 @@ final class ListenerSlot {
     private final ChannelHandler acceptor;
     private final ChannelHandler byteCounter;
 
-    ListenerSlot(ListenerConfig config, ListenerMetrics metrics, ChannelHandler initializer, ListenerContext context) {
+    ListenerSlot(ListenerConfig config, ListenerMetrics metrics, ChannelHandler initializer, ListenerContext context, ListenerTls tls) {
+        this.tls = tls;
         this.config = config;
         this.metrics = metrics;
         this.initializer = initializer;
@@ -66,6 +70,10 @@ final class ListenerSlot {
         return context;
     }
 
+    ListenerTls tls() {
+        return tls;
+    }
+
     Channel channel() {
         return channel;
     }
@@ -82,9 +90,10 @@ final class ListenerSlot {
      * New connections get {@code newInitializer}; open HTTP connections of the old context are told to
      * close after their next response. Control thread.
      */
-    void swap(ListenerConfig newConfig, ChannelHandler newInitializer, ListenerContext newContext) {
+    void swap(ListenerConfig newConfig, ChannelHandler newInitializer, ListenerContext newContext, ListenerTls newTls) {
         ListenerContext old = context;
         this.config = newConfig;
+        this.tls = newTls;
         this.context = newContext;
         this.initializer = newInitializer;
         if (old != null) {

@@ -17,6 +17,7 @@ import io.pharos.proxy.config.PharosConfig.ClusterConfig;
 import io.pharos.proxy.config.PharosConfig.EventsConfig;
 import io.pharos.proxy.config.PharosConfig.ListenerConfig;
 import io.pharos.proxy.health.ProxyHealth;
+import io.pharos.proxy.h2.HttpListenerInitializer;
 import io.pharos.proxy.l4.TcpProxyInitializer;
 import io.pharos.proxy.l7.BackendConnectionPool;
 import io.pharos.proxy.l7.HttpProxyInitializer;
@@ -24,6 +25,9 @@ import io.pharos.proxy.l7.ListenerContext;
 import io.pharos.proxy.metrics.AccessLog;
 import io.pharos.proxy.metrics.EjectionCounter;
 import io.pharos.proxy.metrics.ListenerMetrics;
+import io.pharos.proxy.tls.ListenerTls;
+import io.pharos.proxy.tls.TlsException;
+import io.pharos.proxy.tls.UpstreamTls;
 import org.agrona.concurrent.SystemEpochClock;
 
 import java.net.InetSocketAddress;
@@ -53,8 +57,8 @@ public final class PharosServer implements AutoCloseable {
     /** How often the event file's heartbeat is stamped (the sidecar's staleness check relies on it). */
     private static final Duration EVENT_HEARTBEAT = Duration.ofMillis(100);
 
-    /** A bound listener and what its connections share ({@code context} is null for TCP). */
-    public record BoundListener(ListenerConfig config, Channel channel, ListenerContext context) {
+    /** A bound listener and what its connections share ({@code context} is null for TCP, {@code tls} for cleartext). */
+    public record BoundListener(ListenerConfig config, Channel channel, ListenerContext context, ListenerTls tls) {
         public InetSocketAddress localAddress() {
             return (InetSocketAddress) channel.localAddress();
         }
@@ -65,6 +69,8 @@ public final class PharosServer implements AutoCloseable {
     private final EventLoopGroup acceptGroup;
     private final Map<EventLoop, BackendConnectionPool> pools;
     private final AccessLog accessLog;
+    /** Client TLS contexts of clusters with upstream-tls; a reload prepares those of new clusters. */
+    private final UpstreamTls upstreamTls;
     /** Listener counters by name, kept while a listener of that name exists. */
     private final Map<String, ListenerMetrics> listenerMetrics = new ConcurrentHashMap<>();
     /** The running config; written by the control thread on start and reload. */
@@ -84,12 +90,17 @@ public final class PharosServer implements AutoCloseable {
         this.config = config;
         this.transport = transport;
         this.accessLog = accessLog;
+        try {
+            this.upstreamTls = UpstreamTls.create(config.clusters().values());
+        } catch (TlsException e) {
+            throw new IllegalStateException(String.join("; ", e.problems()), e);
+        }
         this.group = transport.newGroup(config.effectiveWorkers(), "pharos-loop");
         this.acceptGroup = transport.newGroup(1, "pharos-accept");
         Map<EventLoop, BackendConnectionPool> p = new IdentityHashMap<>();
         for (EventExecutor e : group) {
             EventLoop loop = (EventLoop) e;
-            BackendConnectionPool pool = new BackendConnectionPool(loop, transport);
+            BackendConnectionPool pool = new BackendConnectionPool(loop, transport, upstreamTls);
             pool.start();
             p.put(loop, pool);
         }
@@ -184,7 +195,15 @@ public final class PharosServer implements AutoCloseable {
     ListenerSlot bind(ListenerConfig l, Map<String, Cluster> clusterMap, PharosConfig cfg) throws BindException, InterruptedException {
         ListenerMetrics metrics = listenerMetrics.computeIfAbsent(l.name(), n -> new ListenerMetrics(n, group, System::nanoTime, accessLog));
         ListenerContext context = newContext(l, clusterMap, cfg, metrics);
-        ListenerSlot slot = new ListenerSlot(l, metrics, newInitializer(l, clusterMap, context), context);
+        ListenerTls tls = null;
+        if (l.tls().isPresent()) {
+            try {
+                tls = ListenerTls.create(l.tls().get());
+            } catch (TlsException e) {
+                throw new BindException("listener " + l.name() + ": " + String.join("; ", e.problems()), e);
+            }
+        }
+        ListenerSlot slot = new ListenerSlot(l, metrics, newInitializer(l, clusterMap, context, tls), context, tls);
         ServerBootstrap b = new ServerBootstrap()
                 .group(acceptGroup, group)
                 .channel(transport.serverChannel())
@@ -211,10 +230,10 @@ public final class PharosServer implements AutoCloseable {
         };
     }
 
-    ChannelHandler newInitializer(ListenerConfig l, Map<String, Cluster> clusterMap, ListenerContext context) {
+    ChannelHandler newInitializer(ListenerConfig l, Map<String, Cluster> clusterMap, ListenerContext context, ListenerTls tls) {
         return switch (l.protocol()) {
-            case HTTP -> new HttpProxyInitializer(context, pools::get);
-            case TCP -> new TcpProxyInitializer(clusterMap.get(l.cluster()), transport, health);
+            case HTTP -> new HttpListenerInitializer(new HttpProxyInitializer(context, pools::get), tls, l.acceptProxyProtocol());
+            case TCP -> new TcpProxyInitializer(clusterMap.get(l.cluster()), transport, health, l.acceptProxyProtocol(), upstreamTls);
         };
     }
 
@@ -301,12 +320,16 @@ public final class PharosServer implements AutoCloseable {
         return eventRing;
     }
 
+    public UpstreamTls upstreamTls() {
+        return upstreamTls;
+    }
+
     public AccessLog accessLog() {
         return accessLog;
     }
 
     private static BoundListener view(ListenerSlot s) {
-        return new BoundListener(s.config(), s.channel(), s.context());
+        return new BoundListener(s.config(), s.channel(), s.context(), s.tls());
     }
 
     public EventLoopGroup eventLoops() {

@@ -1,0 +1,52 @@
+package io.pharos.proxy.tls;
+
+import io.netty.handler.codec.http2.Http2SecurityUtil;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SupportedCipherSuiteFilter;
+import io.pharos.proxy.config.PharosConfig.TlsConfig;
+
+import javax.net.ssl.SSLException;
+import java.nio.file.Path;
+
+/**
+ * Builds the server {@link SslContext}s of a listener from PEM files: the configured protocols only
+ * (TLS 1.2 and 1.3 by default), HTTP/2-safe ciphers, ALPN {@code h2} then {@code http/1.1}, session
+ * tickets (the engine's default), and client-certificate verification when {@code client-ca} is set.
+ * Reads files: control thread only.
+ */
+final class ServerContexts {
+    private ServerContexts() {
+    }
+
+    static SslContext build(Path certificate, Path key, TlsConfig tls) throws SSLException {
+        SslContextBuilder b;
+        try {
+            b = SslContextBuilder.forServer(certificate.toFile(), key.toFile());
+        } catch (IllegalArgumentException e) {
+            throw new SSLException(certificate + " / " + key + ": " + e.getMessage(), e);
+        }
+        b.sslProvider(TlsProviders.provider()).protocols(tls.protocols());
+        if (tls.protocols().stream().allMatch(p -> p.equals("TLSv1.2") || p.equals("TLSv1.3"))) {
+            // HTTP/2's cipher rules (RFC 9113 9.2.2); a listener that opts into TLS 1.0/1.1 keeps the engine's defaults
+            b.ciphers(Http2SecurityUtil.CIPHERS, SupportedCipherSuiteFilter.INSTANCE);
+        }
+        b.applicationProtocolConfig(new ApplicationProtocolConfig(
+                        ApplicationProtocolConfig.Protocol.ALPN,
+                        ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                        ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1))
+                .sessionTimeout(300);
+        if (tls.clientCa().isPresent()) {
+            b.trustManager(tls.clientCa().get().toFile()).clientAuth(ClientAuth.REQUIRE);
+        }
+        try {
+            return b.build();
+        } catch (SSLException e) {
+            throw new SSLException(certificate + " / " + key + ": " + e.getMessage(), e);
+        }
+    }
+}

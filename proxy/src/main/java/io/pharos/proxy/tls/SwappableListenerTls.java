@@ -1,0 +1,55 @@
+package io.pharos.proxy.tls;
+
+import io.netty.handler.ssl.SniHandler;
+import io.netty.handler.ssl.SslContext;
+import io.netty.util.Mapping;
+import io.pharos.proxy.config.PharosConfig.TlsConfig;
+
+import java.util.List;
+import java.util.logging.Logger;
+
+/** {@link ListenerTls} over a volatile {@link CertificateSet}; see there for threads. */
+final class SwappableListenerTls implements ListenerTls, Mapping<String, SslContext> {
+    private static final Logger LOG = Logger.getLogger(SwappableListenerTls.class.getName());
+    /** Time a client has from connecting to finishing its handshake (ClientHello included). */
+    static final long HANDSHAKE_TIMEOUT_MILLIS = 10_000;
+
+    /** Written by the control thread on reload; read by event loops at each handshake. */
+    private volatile CertificateSet current;
+
+    SwappableListenerTls(CertificateSet initial) {
+        this.current = initial;
+    }
+
+    @Override
+    public Runnable prepare(TlsConfig config) throws TlsException {
+        CertificateSet next = CertificateSet.build(config);
+        return () -> current = next;
+    }
+
+    @Override
+    public List<String> reload(TlsConfig config) {
+        try {
+            prepare(config).run();
+            return List.of();
+        } catch (TlsException e) {
+            LOG.warning("TLS reload failed, keeping the old certificates: " + String.join("; ", e.problems()));
+            return e.problems();
+        }
+    }
+
+    @Override
+    public SniHandler newSniHandler() {
+        return new SniHandler(this, HANDSHAKE_TIMEOUT_MILLIS);
+    }
+
+    @Override
+    public SslContext defaultContext() {
+        return current.defaultContext();
+    }
+
+    @Override
+    public SslContext map(String hostname) {
+        return current.mapping().map(hostname);
+    }
+}
