@@ -151,7 +151,7 @@ final class HttpConnection extends ChannelInboundHandlerAdapter implements HttpR
 
     private void write() {
         writtenAt = System.nanoTime();
-        channel.writeAndFlush(request.duplicate(), channel.voidPromise());
+        channel.writeAndFlush(request.retainedDuplicate(), channel.voidPromise());
     }
 
     @Override

@@ -44,8 +44,8 @@ final class HttpLoad {
                 o.openLoop() ? String.format(Locale.ROOT, "open loop at %.0f req/s", o.rate()) : "closed loop",
                 o.connections(), o.threads(), Transports.name());
         out.printf(Locale.ROOT, "  warm-up %s, counted %s%n", o.warmup(), o.duration());
-        ByteBuf request = Unpooled.unreleasableBuffer(
-                Unpooled.directBuffer().writeBytes(request(o)));
+        // every write sends a retained duplicate (released by the transport); the original is released at the end
+        ByteBuf request = Unpooled.directBuffer().writeBytes(request(o));
         EventLoopGroup group = Transports.group(o.threads());
         try {
             List<EventLoop> loops = new ArrayList<>();
@@ -98,6 +98,7 @@ final class HttpLoad {
             return result;
         } finally {
             group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+            request.release();
         }
     }
 }

@@ -41,7 +41,7 @@ final class TcpLoad {
         out.printf(Locale.ROOT, "  warm-up %s, counted %s%n", o.warmup(), o.duration());
         byte[] payload = new byte[o.chunk()];
         ThreadLocalRandom.current().nextBytes(payload);
-        ByteBuf chunk = Unpooled.unreleasableBuffer(Unpooled.directBuffer(o.chunk()).writeBytes(payload));
+        ByteBuf chunk = Unpooled.directBuffer(o.chunk()).writeBytes(payload);
         EventLoopGroup group = Transports.group(o.threads());
         try {
             List<LoopStats> stats = new ArrayList<>();
@@ -75,6 +75,7 @@ final class TcpLoad {
             return result;
         } finally {
             group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+            chunk.release();
         }
     }
 
@@ -103,7 +104,7 @@ final class TcpLoad {
         private void pump(Channel ch) {
             boolean wrote = false;
             while (control.running() && ch.isActive() && ch.isWritable()) {
-                ch.write(chunk.duplicate(), ch.voidPromise());
+                ch.write(chunk.retainedDuplicate(), ch.voidPromise());
                 if (control.recording()) {
                     stats.addBytes(chunk.readableBytes());
                 }
