@@ -23,10 +23,11 @@ import java.util.Optional;
  * @param hdrLog       where to write an HdrHistogram interval log (one interval per second)
  * @param chunk        bytes per write in tcp mode
  * @param quiet        no per-second progress lines
+ * @param watch        processes whose CPU time (over the counted window) and memory are reported
  */
 record BenchOptions(Mode mode, String host, int port, String path, int connections, int threads,
                     Duration duration, Duration warmup, double rate, boolean newConnection, Duration timeout,
-                    Optional<Path> hdrLog, int chunk, boolean quiet) {
+                    Optional<Path> hdrLog, int chunk, boolean quiet, ProcWatch watch) {
 
     /** What the generator does. */
     enum Mode { HTTP, TCP, SINK }
@@ -47,6 +48,9 @@ record BenchOptions(Mode mode, String host, int port, String path, int connectio
                   --hdr-log FILE    write an HdrHistogram interval log (one interval per second)
                   --chunk BYTES     tcp mode: bytes per write, e.g. 64k (default 64k)
               -q, --quiet           no per-second progress
+                  --watch-pids P,P     report these processes' CPU time over the counted window (per
+                                    request, per MiB) and their resident memory at its end (Linux /proc)
+                  --clk-tck N       kernel clock ticks per second for --watch-pids (default 100)
             The last line printed starts with "result:" and holds key=value pairs for scripts.""";
 
     BenchOptions {
@@ -111,6 +115,8 @@ record BenchOptions(Mode mode, String host, int port, String path, int connectio
         Optional<Path> hdrLog = Optional.empty();
         int chunk = 64 * 1024;
         boolean quiet = false;
+        java.util.List<Integer> pids = new java.util.ArrayList<>();
+        int clockTck = 100;
         for (; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -124,6 +130,14 @@ record BenchOptions(Mode mode, String host, int port, String path, int connectio
                 case "--hdr-log" -> hdrLog = Optional.of(Path.of(value(args, ++i, a)));
                 case "--chunk" -> chunk = (int) Math.min(Integer.MAX_VALUE, bytes(a, value(args, ++i, a)));
                 case "-q", "--quiet" -> quiet = true;
+                case "--watch-pids" -> {
+                    for (String pid : value(args, ++i, a).split(",")) {
+                        if (!pid.isBlank()) {
+                            pids.add(integer(a, pid.trim()));
+                        }
+                    }
+                }
+                case "--clk-tck" -> clockTck = integer(a, value(args, ++i, a));
                 default -> {
                     if (a.startsWith("-")) {
                         throw new IllegalArgumentException("unknown option " + a);
@@ -167,7 +181,7 @@ record BenchOptions(Mode mode, String host, int port, String path, int connectio
             throw new IllegalArgumentException("--rate and --new-conn apply to http mode only");
         }
         return new BenchOptions(mode, host, port, path, connections, threads, duration, warmup, rate, newConnection,
-                timeout, hdrLog, chunk, quiet);
+                timeout, hdrLog, chunk, quiet, new ProcWatch(pids, clockTck));
     }
 
     private static String value(String[] args, int i, String option) {

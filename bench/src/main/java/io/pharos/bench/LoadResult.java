@@ -4,6 +4,7 @@ import org.HdrHistogram.Histogram;
 
 import java.io.PrintStream;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * The outcome of one counted run: completed requests, bytes, latencies (nanoseconds) and errors by kind.
@@ -14,8 +15,21 @@ import java.util.Locale;
  * @param bytes    bytes received (http) or written (tcp)
  * @param latency  latencies of the complete responses, nanoseconds
  * @param errors   counts indexed by {@link ErrorKind#ordinal()}
+ * @param usage    CPU and memory of the watched processes, when some were watched
  */
-record LoadResult(String mode, double seconds, long requests, long bytes, Histogram latency, long[] errors) {
+record LoadResult(String mode, double seconds, long requests, long bytes, Histogram latency, long[] errors,
+                  Optional<Usage> usage) {
+
+    /**
+     * What the watched processes used.
+     *
+     * @param cpuSeconds CPU time over the counted window
+     * @param rssKb      resident memory at the end of the window, KiB
+     * @param peakRssKb  peak resident memory since each process started, KiB
+     */
+    record Usage(double cpuSeconds, long rssKb, long peakRssKb) {
+    }
+
     private static final double MIB = 1024.0 * 1024.0;
 
     double requestsPerSecond() {
@@ -55,6 +69,9 @@ record LoadResult(String mode, double seconds, long requests, long bytes, Histog
         } else {
             out.printf(Locale.ROOT, "  bytes     %d in %.2fs   %.1f MiB/s%n", bytes, seconds, mibPerSecond());
         }
+        usage.ifPresent(u -> out.printf(Locale.ROOT,
+                "  watched   cpu %.2fs (%.2f us/request, %.2f ms/MiB)  rss %d KiB  peak rss %d KiB%n",
+                u.cpuSeconds(), cpuMicrosPerRequest(), cpuMillisPerMib(), u.rssKb(), u.peakRssKb()));
         out.println(resultLine());
     }
 
@@ -72,10 +89,23 @@ record LoadResult(String mode, double seconds, long requests, long bytes, Histog
             b.append(" max_us=").append(us(latency.getMaxValue()));
         }
         b.append(" errors=").append(errorCount());
+        usage.ifPresent(u -> b.append(String.format(Locale.ROOT,
+                " cpu_s=%.3f cpu_us_per_req=%.3f cpu_ms_per_mib=%.3f rss_kb=%d peak_rss_kb=%d",
+                u.cpuSeconds(), cpuMicrosPerRequest(), cpuMillisPerMib(), u.rssKb(), u.peakRssKb())));
         for (ErrorKind k : ErrorKind.values()) {
             b.append(" err_").append(k.label()).append('=').append(errors(k));
         }
         return b.toString();
+    }
+
+    /** Watched CPU time per complete request, microseconds; 0 without requests or usage. */
+    double cpuMicrosPerRequest() {
+        return usage.isEmpty() || requests == 0 ? 0 : usage.get().cpuSeconds() * 1e6 / requests;
+    }
+
+    /** Watched CPU time per MiB moved, milliseconds; 0 without bytes or usage. */
+    double cpuMillisPerMib() {
+        return usage.isEmpty() || bytes == 0 ? 0 : usage.get().cpuSeconds() * 1e3 / (bytes / MIB);
     }
 
     private static long us(long nanos) {

@@ -7,6 +7,7 @@ import java.io.FileNotFoundException;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -27,6 +28,8 @@ final class Measurement {
         long bytesBefore = sumBytes(loops);
         long startNanos = System.nanoTime();
         long startMillis = System.currentTimeMillis();
+        ProcWatch watch = o.watch();
+        long ticksBefore = watch.cpuTicks();
         control.startRecording();
         if (log != null) {
             log.outputLogFormatVersion();
@@ -40,6 +43,7 @@ final class Measurement {
         long lastCount = 0;
         int second = 0;
         long stoppedAt = end;
+        Optional<LoadResult.Usage> usage = Optional.empty();
         while (true) {
             tick = Math.min(tick + TimeUnit.SECONDS.toNanos(1), end);
             sleepNanos(tick - System.nanoTime());
@@ -47,6 +51,10 @@ final class Measurement {
             if (last) {
                 control.stop();
                 stoppedAt = System.nanoTime();
+                if (!watch.isEmpty()) {
+                    usage = Optional.of(new LoadResult.Usage(watch.ticksToSeconds(watch.cpuTicks() - ticksBefore),
+                            watch.rssKb(), watch.peakRssKb()));
+                }
             }
             Histogram interval = new Histogram(3);
             for (LoopStats s : loops) {
@@ -88,7 +96,7 @@ final class Measurement {
             }
         }
         long requests = mode.equals("http") ? total.getTotalCount() : 0;
-        return new LoadResult(mode, seconds, requests, sumBytes(loops) - bytesBefore, total, errors);
+        return new LoadResult(mode, seconds, requests, sumBytes(loops) - bytesBefore, total, errors, usage);
     }
 
     private static HistogramLogWriter openLog(BenchOptions o) {

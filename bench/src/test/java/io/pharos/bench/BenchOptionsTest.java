@@ -21,6 +21,14 @@ class BenchOptionsTest {
         assertEquals(Duration.ofSeconds(10), o.duration());
         assertFalse(o.openLoop());
         assertFalse(o.newConnection());
+        assertTrue(o.watch().isEmpty());
+    }
+
+    @Test
+    void watchedPids() {
+        BenchOptions o = BenchOptions.parse("http://h:1/", "--watch-pids", "12,34,", "--clk-tck", "250");
+        assertEquals(java.util.List.of(12, 34), o.watch().pids());
+        assertEquals(250, o.watch().clockTck());
     }
 
     @Test

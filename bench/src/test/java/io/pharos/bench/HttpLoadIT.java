@@ -35,8 +35,12 @@ class HttpLoadIT {
     @Test
     void closedLoopKeepAliveUsesOneConnectionPerSlot() throws Exception {
         try (TestHttpServer server = new TestHttpServer(n -> TestHttpServer.Reply.ok())) {
-            LoadResult r = run(server.url(), "-c", "4", "-d", "1s", "-q");
+            LoadResult r = run(server.url(), "-c", "4", "-d", "1s", "-q",
+                    "--watch-pids", Long.toString(ProcessHandle.current().pid()));
             assertTrue(r.requests() > 0, printed());
+            LoadResult.Usage u = r.usage().orElseThrow();
+            assertTrue(u.cpuSeconds() > 0 && u.rssKb() > 0, printed());
+            assertTrue(printed().contains(" cpu_us_per_req="), printed());
             assertEquals(0, r.errorCount(), printed());
             assertEquals(4, server.connections.get(), "keep-alive: one connection per slot");
             assertEquals(r.requests(), r.latency().getTotalCount());
