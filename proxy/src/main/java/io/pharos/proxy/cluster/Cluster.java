@@ -76,7 +76,7 @@ public final class Cluster {
         this.name = config.name();
         this.nanoClock = nanoClock;
         synchronized (this) {
-            this.snapshot = new ClusterSnapshot(name, 0, List.of(), null);
+            this.snapshot = new ClusterSnapshot(name, config, 0, List.of(), null);
             applyConfigLocked(config);
         }
     }
@@ -146,7 +146,7 @@ public final class Cluster {
         }
         this.config = newConfig;
         this.factory = LoadBalancerFactory.of(newConfig.balancer());
-        publishLocked(null);
+        publishLocked();
         List<Backend> removed = new ArrayList<>();
         for (Status s : old.values()) {
             removed.add(s.backend);
@@ -196,20 +196,20 @@ public final class Cluster {
             }
             previous = snapshot;
             change.accept(s);
-            publishLocked(null);
+            publishLocked();
         }
         notifyListeners(previous);
         return true;
     }
 
-    private void publishLocked(LoadBalancer ignored) {
+    private void publishLocked() {
         List<ClusterMember> members = new ArrayList<>(statuses.size());
         for (Status s : statuses.values()) {
             members.add(new ClusterMember(s.backend, s.weight(), s.state(), s.readySinceNanos));
         }
         ClusterSnapshot previous = snapshot;
         LoadBalancer lb = factory.newLoadBalancer(previous.loadBalancer(), members);
-        snapshot = new ClusterSnapshot(name, previous.version() + 1, members, lb);
+        snapshot = new ClusterSnapshot(name, config, previous.version() + 1, members, lb);
     }
 
     private void notifyListeners(ClusterSnapshot previous) {

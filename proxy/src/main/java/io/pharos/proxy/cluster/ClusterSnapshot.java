@@ -1,5 +1,6 @@
 package io.pharos.proxy.cluster;
 
+import io.pharos.proxy.config.PharosConfig.ClusterConfig;
 import io.pharos.proxy.lb.LoadBalancer;
 
 import java.util.List;
@@ -10,13 +11,15 @@ import java.util.List;
  */
 public final class ClusterSnapshot {
     private final String name;
+    private final ClusterConfig config;
     private final long version;
     private final List<ClusterMember> members;
     private final LoadBalancer loadBalancer;
     private final int usableCount;
 
-    public ClusterSnapshot(String name, long version, List<ClusterMember> members, LoadBalancer loadBalancer) {
+    public ClusterSnapshot(String name, ClusterConfig config, long version, List<ClusterMember> members, LoadBalancer loadBalancer) {
         this.name = name;
+        this.config = config;
         this.version = version;
         this.members = List.copyOf(members);
         this.loadBalancer = loadBalancer;
@@ -31,6 +34,11 @@ public final class ClusterSnapshot {
 
     public String name() {
         return name;
+    }
+
+    /** The cluster's settings (timeouts, retries, balancer) this snapshot was built with. */
+    public ClusterConfig config() {
+        return config;
     }
 
     /** Increases by one with every publication of the cluster. */

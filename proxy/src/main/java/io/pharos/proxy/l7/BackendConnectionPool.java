@@ -1,0 +1,153 @@
+package io.pharos.proxy.l7;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.util.AttributeKey;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.pharos.proxy.cluster.Backend;
+import io.pharos.proxy.server.Transport;
+
+import java.util.ArrayDeque;
+import java.util.IdentityHashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Keep-alive HTTP/1.1 connections to backends, for one event loop. Every method runs on that loop:
+ * client connections on this loop lease connections here, so a request never hops threads. Idle
+ * connections are reused last-in first-out (warm ones first) and evicted after their idle timeout, or
+ * at once when their backend was removed by a reload.
+ */
+public final class BackendConnectionPool {
+    static final String CODEC = "codec";
+    static final String HANDLER = "backend";
+    private static final AttributeKey<Long> IDLE_DEADLINE = AttributeKey.valueOf("pharos.idleDeadline");
+    private static final long SWEEP_MILLIS = 1000;
+
+    private final EventLoop loop;
+    private final Bootstrap bootstrap;
+    private final Map<Backend, ArrayDeque<Channel>> idle = new IdentityHashMap<>();
+    /** Set once on the loop by {@link #start()}; cancelled by {@link #close()}. */
+    private ScheduledFuture<?> sweeper;
+
+    public BackendConnectionPool(EventLoop loop, Transport transport) {
+        this.loop = loop;
+        this.bootstrap = new Bootstrap()
+                .group(loop)
+                .channel(transport.socketChannel())
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true)
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast(CODEC, new HttpClientCodec(
+                                HttpLimits.decoderConfig(8192, 64 * 1024), false, false));
+                        ch.pipeline().addLast(HANDLER, new HttpBackendHandler(BackendConnectionPool.this));
+                    }
+                });
+    }
+
+    public EventLoop loop() {
+        return loop;
+    }
+
+    public void start() {
+        loop.execute(() -> sweeper = loop.scheduleWithFixedDelay(this::sweep, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS));
+    }
+
+    /** An idle connection to {@code backend}, or {@code null}. Loop only. */
+    Channel acquire(Backend backend) {
+        assert loop.inEventLoop();
+        ArrayDeque<Channel> dq = idle.get(backend);
+        if (dq == null) {
+            return null;
+        }
+        Channel ch;
+        while ((ch = dq.pollLast()) != null) {
+            if (ch.isActive()) {
+                return ch;
+            }
+        }
+        return null;
+    }
+
+    /** Opens a new connection to {@code backend}. Loop only. */
+    ChannelFuture connect(Backend backend, long connectTimeoutMillis) {
+        assert loop.inEventLoop();
+        backend.onConnectionOpened();
+        return bootstrap.clone()
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeoutMillis))
+                .connect(backend.socketAddress());
+    }
+
+    /** Takes back a connection whose exchange completed cleanly; it is kept for {@code idleMillis}. Loop only. */
+    void release(Backend backend, Channel ch, long idleMillis) {
+        assert loop.inEventLoop();
+        if (backend.isRemoved() || !ch.isActive() || sweeper == null) {
+            ch.close();
+            return;
+        }
+        ch.attr(IDLE_DEADLINE).set(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(idleMillis));
+        idle.computeIfAbsent(backend, b -> new ArrayDeque<>()).addLast(ch);
+        // keep one read pending so a close by the backend is seen while the connection idles
+        ch.read();
+    }
+
+    /** An idle connection closed by its backend. Loop only. */
+    void onIdleClosed(Backend backend, Channel ch) {
+        ArrayDeque<Channel> dq = idle.get(backend);
+        if (dq != null) {
+            dq.remove(ch);
+        }
+    }
+
+    /** Number of idle pooled connections (loop only; for tests and metrics). */
+    public int idleCount() {
+        int n = 0;
+        for (ArrayDeque<Channel> dq : idle.values()) {
+            n += dq.size();
+        }
+        return n;
+    }
+
+    private void sweep() {
+        long now = System.nanoTime();
+        for (Iterator<Map.Entry<Backend, ArrayDeque<Channel>>> it = idle.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<Backend, ArrayDeque<Channel>> e = it.next();
+            boolean removed = e.getKey().isRemoved();
+            for (Iterator<Channel> ci = e.getValue().iterator(); ci.hasNext(); ) {
+                Channel ch = ci.next();
+                Long deadline = ch.attr(IDLE_DEADLINE).get();
+                if (removed || !ch.isActive() || (deadline != null && now - deadline >= 0)) {
+                    ci.remove();
+                    ch.close();
+                }
+            }
+            if (e.getValue().isEmpty()) {
+                it.remove();
+            }
+        }
+    }
+
+    /** Closes every idle connection and stops sweeping. Loop only. */
+    public void close() {
+        assert loop.inEventLoop();
+        if (sweeper != null) {
+            sweeper.cancel(false);
+            sweeper = null;
+        }
+        for (ArrayDeque<Channel> dq : idle.values()) {
+            for (Channel ch : dq) {
+                ch.close();
+            }
+        }
+        idle.clear();
+    }
+}

@@ -1,0 +1,80 @@
+package io.pharos.proxy.l7;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
+import io.pharos.proxy.cluster.Backend;
+
+/**
+ * The backend side of one pooled HTTP/1.1 connection. While leased it hands everything to its owner,
+ * the {@link HttpFrontendHandler} of the client connection it serves (same event loop); while idle in
+ * the pool, anything it receives is a protocol error and closes it.
+ */
+final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
+    private final BackendConnectionPool pool;
+    /** The client exchange using this connection, or null while pooled; written on the loop. */
+    private HttpFrontendHandler owner;
+    /** The backend this connection goes to; set on the loop when first leased. */
+    private Backend backend;
+
+    HttpBackendHandler(BackendConnectionPool pool) {
+        this.pool = pool;
+    }
+
+    void lease(HttpFrontendHandler owner, Backend backend) {
+        this.owner = owner;
+        this.backend = backend;
+    }
+
+    void unlease() {
+        this.owner = null;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        HttpFrontendHandler o = owner;
+        if (o != null) {
+            o.onBackendMessage(msg);
+        } else {
+            ReferenceCountUtil.release(msg);
+            ctx.close();
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        HttpFrontendHandler o = owner;
+        if (o != null) {
+            o.onBackendReadComplete();
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        HttpFrontendHandler o = owner;
+        if (o != null && ctx.channel().isWritable()) {
+            o.onBackendWritable();
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        HttpFrontendHandler o = owner;
+        if (o != null) {
+            owner = null;
+            o.onBackendClosed(null);
+        } else if (backend != null) {
+            pool.onIdleClosed(backend, ctx.channel());
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        HttpFrontendHandler o = owner;
+        if (o != null) {
+            owner = null;
+            o.onBackendClosed(cause);
+        }
+        ctx.close();
+    }
+}

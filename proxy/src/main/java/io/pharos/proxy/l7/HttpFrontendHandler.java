@@ -1,0 +1,596 @@
+package io.pharos.proxy.l7;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.pharos.proxy.cluster.Backend;
+import io.pharos.proxy.cluster.ClusterSnapshot;
+import io.pharos.proxy.config.PharosConfig.ClusterConfig;
+import io.pharos.proxy.lb.PickContext;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The client side of one HTTP/1.1 connection, and the exchange in flight on it. It picks a backend per
+ * request, leases a pooled connection on its own event loop (or opens one there), and streams the
+ * request and the response through with backpressure: each side is read only while the other side can
+ * take more. One exchange at a time per connection; pipelined requests wait in {@link #inbound}.
+ *
+ * <p>Loop-confined: every method runs on the client channel's event loop, as do the backend channels it uses.
+ */
+final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
+    private enum State { WAIT_HEAD, CONNECTING, SENDING_BODY, AWAIT_RESPONSE, CLOSING }
+
+    private final ListenerContext listener;
+    private final BackendConnectionPool pool;
+    private final PickContext pick = new PickContext();
+    /** Decoded client messages not yet handled (body while connecting, pipelined requests). */
+    private final ArrayDeque<Object> inbound = new ArrayDeque<>();
+
+    private ChannelHandlerContext ctx;
+    private HeaderReadTimeoutHandler headTimeout;
+    private ProxyResponseEncoder encoder;
+    private State state = State.WAIT_HEAD;
+
+    // --- the exchange in flight; all loop-confined, reset by startExchange/endExchange ---
+    /** Increments per exchange; a callback from an older exchange compares and gives up. */
+    private int exchangeId;
+    private ClusterConfig clusterConfig;
+    private HttpRequest requestHead;
+    private boolean requestHasBody;
+    private boolean requestComplete;
+    private boolean clientKeepAlive;
+    private boolean headRequest;
+    private Backend backend;
+    private Channel backendChannel;
+    private HttpBackendHandler backendHandler;
+    /** Whether the backend connection was taken from the pool (a failure before any byte may be a stale connection). */
+    private boolean reusedConnection;
+    private boolean staleRetried;
+    private boolean responseStarted;
+    private boolean informational;
+    private boolean responseReusable;
+    private boolean closeAfterResponse;
+    /** Whether the client waits for 100 Continue before sending its body. */
+    private boolean expectContinue;
+    /** Whether the client spoke HTTP/1.0 (the head sent on is rewritten to 1.1, so this is kept aside). */
+    private boolean clientHttp10;
+    private ScheduledFuture<?> requestTimer;
+
+    HttpFrontendHandler(ListenerContext listener, BackendConnectionPool pool) {
+        this.listener = listener;
+        this.pool = pool;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        this.headTimeout = ctx.pipeline().get(HeaderReadTimeoutHandler.class);
+        this.encoder = ctx.pipeline().get(ProxyResponseEncoder.class);
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        ctx.read();
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (state == State.CLOSING) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        inbound.add(msg);
+        drain();
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (backendChannel != null) {
+            backendChannel.flush();
+        }
+        maybeReadClient();
+    }
+
+    /** Handles queued client messages as far as the state allows. */
+    private void drain() {
+        Object m;
+        while ((m = inbound.peek()) != null) {
+            switch (state) {
+                case WAIT_HEAD -> {
+                    inbound.poll();
+                    if (m instanceof HttpRequest req) {
+                        startExchange(req);
+                    } else {
+                        // content of a request we already answered without forwarding
+                        ReferenceCountUtil.release(m);
+                    }
+                }
+                case SENDING_BODY -> {
+                    inbound.poll();
+                    forwardBody((HttpContent) m);
+                }
+                case CONNECTING, AWAIT_RESPONSE -> {
+                    return;
+                }
+                case CLOSING -> {
+                    inbound.poll();
+                    ReferenceCountUtil.release(m);
+                }
+            }
+        }
+    }
+
+    private void maybeReadClient() {
+        if (!inbound.isEmpty()) {
+            return;
+        }
+        if (state == State.WAIT_HEAD || (state == State.SENDING_BODY && backendChannel.isWritable())) {
+            ctx.read();
+        }
+    }
+
+    // ------------------------------------------------------------------ request side
+
+    private void startExchange(HttpRequest req) {
+        exchangeId++;
+        if (req.decoderResult().isFailure()) {
+            Throwable cause = req.decoderResult().cause();
+            HttpResponseStatus status = cause instanceof TooLongHttpLineException ? HttpResponseStatus.REQUEST_URI_TOO_LONG
+                    : cause instanceof TooLongHttpHeaderException ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
+                    : cause instanceof TooLongFrameException ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
+                    : HttpResponseStatus.BAD_REQUEST;
+            rejectAndClose(status, cause == null ? "malformed request" : cause.getMessage());
+            return;
+        }
+        String problem = RequestValidator.problem(req);
+        if (problem != null) {
+            rejectAndClose(HttpResponseStatus.BAD_REQUEST, problem);
+            return;
+        }
+        String expect = req.headers().get(HttpHeaderNames.EXPECT);
+        if (expect != null && !HttpHeaderValues.CONTINUE.contentEqualsIgnoreCase(expect.trim())) {
+            rejectAndClose(HttpResponseStatus.EXPECTATION_FAILED, "unsupported Expect: " + req.headers().get(HttpHeaderNames.EXPECT));
+            return;
+        }
+        if (headTimeout != null) {
+            headTimeout.headReceived();
+        }
+        HttpHeaders h = req.headers();
+        // 100-continue is answered here once a backend connection is ready (as Envoy does), not by the backend
+        expectContinue = HttpUtil.is100ContinueExpected(req);
+        h.remove(HttpHeaderNames.EXPECT);
+        boolean chunked = HttpUtil.isTransferEncodingChunked(req);
+        requestHasBody = chunked || HttpUtil.getContentLength(req, 0L) > 0;
+        clientKeepAlive = HttpUtil.isKeepAlive(req) && !listener.isClosing();
+        headRequest = HttpMethod.HEAD.equals(req.method());
+        requestComplete = false;
+        responseStarted = false;
+        informational = false;
+        responseReusable = false;
+        closeAfterResponse = false;
+        staleRetried = false;
+
+        clientHttp10 = req.protocolVersion().equals(HttpVersion.HTTP_1_0);
+        HeaderRewriter.removeHopByHop(h);
+        if (chunked) {
+            h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        }
+        HeaderRewriter.addForwarded(h, ctx.channel().remoteAddress(), listener.tls());
+        req.setProtocolVersion(HttpVersion.HTTP_1_1);
+
+        ClusterSnapshot snapshot = listener.cluster().snapshot();
+        clusterConfig = snapshot.config();
+        Backend picked = snapshot.loadBalancer().pick(pick.reset(h, ctx.channel().remoteAddress()));
+        if (picked == null) {
+            respondError(HttpResponseStatus.SERVICE_UNAVAILABLE, "no healthy backend in cluster " + snapshot.name(), true);
+            return;
+        }
+        requestHead = req;
+        state = State.CONNECTING;
+        pick.addTried(picked);
+        backend = picked;
+        picked.onStart();
+        connect();
+    }
+
+    private void connect() {
+        Channel pooled = pool.acquire(backend);
+        if (pooled != null) {
+            reusedConnection = true;
+            attach(pooled);
+            return;
+        }
+        reusedConnection = false;
+        final int id = exchangeId;
+        final Backend target = backend;
+        ChannelFuture f = pool.connect(target, clusterConfig.timeouts().connect().toMillis());
+        f.addListener((ChannelFutureListener) future -> {
+            if (id != exchangeId || state != State.CONNECTING || backend != target) {
+                // the client went away or the exchange ended while connecting: keep the fresh connection
+                if (future.isSuccess()) {
+                    pool.release(target, future.channel(), clusterConfig.timeouts().idle().toMillis());
+                }
+                return;
+            }
+            if (future.isSuccess()) {
+                attach(future.channel());
+            } else {
+                onBackendFailure("connect failed: " + describe(future.cause()), true);
+            }
+        });
+    }
+
+    private void attach(Channel ch) {
+        backendChannel = ch;
+        backendHandler = ch.pipeline().get(HttpBackendHandler.class);
+        backendHandler.lease(this, backend);
+        ch.write(requestHead, ch.voidPromise());
+        if (requestComplete) {
+            // a retry of a request without body: its end was consumed by the first attempt
+            ch.write(LastHttpContent.EMPTY_LAST_CONTENT, ch.voidPromise());
+            state = State.AWAIT_RESPONSE;
+            startRequestTimer();
+        } else {
+            state = State.SENDING_BODY;
+            if (expectContinue) {
+                expectContinue = false;
+                ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE), ctx.voidPromise());
+            }
+            drain();
+        }
+        ch.flush();
+        ch.read();
+        maybeReadClient();
+    }
+
+    private void forwardBody(HttpContent content) {
+        boolean last = content instanceof LastHttpContent;
+        backendChannel.write(content, backendChannel.voidPromise());
+        if (last) {
+            requestComplete = true;
+            backendChannel.flush();
+            if (state == State.SENDING_BODY) {
+                state = State.AWAIT_RESPONSE;
+            }
+            if (!responseStarted) {
+                startRequestTimer();
+            }
+        }
+    }
+
+    private void startRequestTimer() {
+        final int id = exchangeId;
+        requestTimer = ctx.executor().schedule(() -> {
+            requestTimer = null;
+            if (id == exchangeId && backendChannel != null && !responseStarted) {
+                onBackendTimeout();
+            }
+        }, clusterConfig.timeouts().request().toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    private void cancelRequestTimer() {
+        if (requestTimer != null) {
+            requestTimer.cancel(false);
+            requestTimer = null;
+        }
+    }
+
+    // ------------------------------------------------------------------ response side (called by HttpBackendHandler)
+
+    void onBackendMessage(Object msg) {
+        if (msg instanceof HttpResponse resp) {
+            onResponseHead(resp);
+            if (msg instanceof HttpContent c) {
+                onResponseContent(c);
+            }
+        } else if (msg instanceof HttpContent c) {
+            onResponseContent(c);
+        } else {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void onResponseHead(HttpResponse resp) {
+        if (resp.decoderResult().isFailure()) {
+            onBackendFailure("malformed response: " + describe(resp.decoderResult().cause()), false);
+            return;
+        }
+        int code = resp.status().code();
+        if (code >= 100 && code < 200) {
+            if (code == 101) {
+                onBackendFailure("unexpected 101 Switching Protocols", false);
+                return;
+            }
+            informational = true;
+            HeaderRewriter.removeHopByHop(resp.headers());
+            ctx.write(resp, ctx.voidPromise());
+            return;
+        }
+        cancelRequestTimer();
+        responseStarted = true;
+        HttpHeaders h = resp.headers();
+        boolean backendKeepAlive = HttpUtil.isKeepAlive(resp);
+        boolean chunked = HttpUtil.isTransferEncodingChunked(resp);
+        boolean hasLength = h.contains(HttpHeaderNames.CONTENT_LENGTH);
+        boolean bodyless = headRequest || code == 204 || code == 304;
+        responseReusable = backendKeepAlive && (bodyless || chunked || hasLength);
+        HeaderRewriter.removeHopByHop(h);
+        if (!bodyless && !hasLength) {
+            if (clientKeepAlive && !clientHttp10) {
+                h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+            } else {
+                closeAfterResponse = true;
+            }
+        } else if (chunked && !bodyless) {
+            h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        }
+        if (!requestComplete) {
+            // the backend answered before the whole request body arrived: the rest can't be read past safely
+            closeAfterResponse = true;
+        }
+        if (listener.isClosing()) {
+            clientKeepAlive = false;
+        }
+        if (!clientKeepAlive || closeAfterResponse) {
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else if (clientHttp10) {
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
+        resp.setProtocolVersion(HttpVersion.HTTP_1_1);
+        encoder.setHeadRequest(headRequest);
+        ctx.write(resp, ctx.voidPromise());
+    }
+
+    private void onResponseContent(HttpContent content) {
+        if (informational) {
+            if (content instanceof LastHttpContent) {
+                informational = false;
+                ctx.writeAndFlush(content, ctx.voidPromise());
+            } else {
+                ReferenceCountUtil.release(content);
+            }
+            return;
+        }
+        if (!responseStarted) {
+            ReferenceCountUtil.release(content);
+            return;
+        }
+        if (content instanceof LastHttpContent) {
+            ctx.write(content, ctx.voidPromise());
+            completeExchange();
+        } else {
+            ctx.write(content, ctx.voidPromise());
+        }
+    }
+
+    void onBackendReadComplete() {
+        ctx.flush();
+        if (backendChannel != null && ctx.channel().isWritable()) {
+            backendChannel.read();
+        }
+    }
+
+    void onBackendWritable() {
+        maybeReadClient();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (ctx.channel().isWritable() && backendChannel != null) {
+            backendChannel.read();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    /** The backend connection closed or failed while this exchange used it. */
+    void onBackendClosed(Throwable cause) {
+        if (responseStarted) {
+            // a response cut short: the client must see the truncation, so its connection closes too
+            Backend b = backend;
+            detachBackend(false);
+            b.onFailure();
+            b.onEnd();
+            closeNow();
+            return;
+        }
+        onBackendFailure(cause == null ? "connection closed before a response" : describe(cause), false);
+    }
+
+    private void onBackendTimeout() {
+        Backend b = backend;
+        detachBackend(false);
+        b.onFailure();
+        b.onEnd();
+        respondError(HttpResponseStatus.GATEWAY_TIMEOUT, "backend " + b.name() + " did not answer within "
+                + clusterConfig.timeouts().request().toMillis() + " ms", !requestComplete);
+    }
+
+    /**
+     * A failure before any response byte reached the client: a connect failure, or the backend closed,
+     * reset or sent garbage. A stale pooled connection is retried once on a fresh connection when the
+     * request had no body; otherwise 502.
+     */
+    private void onBackendFailure(String reason, boolean connectFailure) {
+        cancelRequestTimer();
+        Backend b = backend;
+        HttpRequest head = requestHead;
+        boolean stale = !connectFailure && reusedConnection && !requestHasBody && !staleRetried && !informational;
+        detachBackend(false);
+        if (stale && ctx.channel().isActive()) {
+            staleRetried = true;
+            backend = b;
+            requestHead = head;
+            state = State.CONNECTING;
+            reusedConnection = false;
+            connect();
+            return;
+        }
+        b.onFailure();
+        b.onEnd();
+        respondError(HttpResponseStatus.BAD_GATEWAY, "backend " + b.name() + ": " + reason, !requestComplete);
+    }
+
+    private void completeExchange() {
+        Backend b = backend;
+        boolean reuse = requestComplete && responseReusable;
+        detachBackend(reuse);
+        b.onEnd();
+        if (closeAfterResponse || !clientKeepAlive) {
+            closeAfterFlush();
+            return;
+        }
+        ctx.flush();
+        state = State.WAIT_HEAD;
+        if (headTimeout != null) {
+            headTimeout.expectHead();
+        }
+        drain();
+        maybeReadClient();
+    }
+
+    /** Lets go of the backend connection: back to the pool if {@code reuse}, else closed. */
+    private void detachBackend(boolean reuse) {
+        cancelRequestTimer();
+        Channel ch = backendChannel;
+        if (ch != null) {
+            backendHandler.unlease();
+            if (reuse) {
+                pool.release(backend, ch, clusterConfig.timeouts().idle().toMillis());
+            } else {
+                ch.close();
+            }
+        }
+        backendChannel = null;
+        backendHandler = null;
+        backend = null;
+        requestHead = null;
+    }
+
+    // ------------------------------------------------------------------ answers made here
+
+    private void rejectAndClose(HttpResponseStatus status, String reason) {
+        clientKeepAlive = false;
+        respondError(status, reason, true);
+    }
+
+    /** Answers the client with an error; closes the connection after it when asked or when the exchange can't continue. */
+    private void respondError(HttpResponseStatus status, String reason, boolean close) {
+        if (responseStarted) {
+            closeNow();
+            return;
+        }
+        boolean mustClose = close || !clientKeepAlive || (requestHasBody && !requestComplete);
+        ByteBuf body = Unpooled.copiedBuffer(status.code() + " " + status.reasonPhrase() + ": " + reason + "\n", StandardCharsets.UTF_8);
+        FullHttpResponse resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
+        resp.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.TEXT_PLAIN);
+        resp.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+        if (status.code() == 503) {
+            resp.headers().setInt(HttpHeaderNames.RETRY_AFTER, 1);
+        }
+        if (mustClose) {
+            resp.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        if (encoder != null) {
+            encoder.setHeadRequest(headRequest);
+        }
+        responseStarted = true;
+        ctx.write(resp, ctx.voidPromise());
+        if (mustClose) {
+            closeAfterFlush();
+        } else {
+            ctx.flush();
+            state = State.WAIT_HEAD;
+            if (headTimeout != null) {
+                headTimeout.expectHead();
+            }
+            // the request's remaining (empty) content is dropped by drain() in WAIT_HEAD
+            drain();
+            maybeReadClient();
+        }
+    }
+
+    private void closeAfterFlush() {
+        state = State.CLOSING;
+        drain();
+        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    private void closeNow() {
+        state = State.CLOSING;
+        drain();
+        ctx.close();
+    }
+
+    // ------------------------------------------------------------------ client connection events
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt == HeaderReadTimeoutHandler.TIMEOUT) {
+            if (state == State.WAIT_HEAD) {
+                rejectAndClose(HttpResponseStatus.REQUEST_TIMEOUT, "request head not received in time");
+            }
+        } else if (evt instanceof IdleStateEvent) {
+            if (state == State.WAIT_HEAD && inbound.isEmpty()) {
+                ctx.close();
+            } else if (state != State.CLOSING) {
+                closeNow();
+            }
+        } else {
+            ctx.fireUserEventTriggered(evt);
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        exchangeId++;
+        Backend b = backend;
+        if (b != null) {
+            // the client left mid-exchange: the backend connection is in an unknown state
+            detachBackend(false);
+            b.onEnd();
+        }
+        state = State.CLOSING;
+        drain();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ctx.close();
+    }
+
+    private static String describe(Throwable t) {
+        if (t == null) {
+            return "unknown error";
+        }
+        String m = t.getMessage();
+        return m == null ? t.getClass().getSimpleName() : m;
+    }
+}

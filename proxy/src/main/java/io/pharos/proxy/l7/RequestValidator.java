@@ -1,0 +1,50 @@
+package io.pharos.proxy.l7;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpVersion;
+
+import java.util.List;
+
+/**
+ * Rejects requests whose framing or routing is ambiguous, before anything is forwarded. Returns the
+ * reason for a 400, or {@code null} when the request is acceptable. Stateless.
+ */
+final class RequestValidator {
+    private RequestValidator() {
+    }
+
+    static String problem(HttpRequest request) {
+        HttpHeaders h = request.headers();
+        List<String> te = h.getAll(HttpHeaderNames.TRANSFER_ENCODING);
+        if (!te.isEmpty()) {
+            if (te.size() != 1 || !HttpHeaderValues.CHUNKED.contentEqualsIgnoreCase(te.get(0).trim())) {
+                return "Transfer-Encoding other than exactly chunked";
+            }
+            if (request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
+                return "Transfer-Encoding in an HTTP/1.0 request";
+            }
+            if (h.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+                return "Content-Length with Transfer-Encoding";
+            }
+        }
+        List<String> cl = h.getAll(HttpHeaderNames.CONTENT_LENGTH);
+        if (cl.size() > 1) {
+            return "duplicate Content-Length";
+        }
+        List<String> host = h.getAll(HttpHeaderNames.HOST);
+        if (host.size() > 1) {
+            return "duplicate Host";
+        }
+        if (request.protocolVersion().equals(HttpVersion.HTTP_1_1) && (host.isEmpty() || host.get(0).isBlank())) {
+            return "missing Host";
+        }
+        String uri = request.uri();
+        if (uri.isEmpty() || (uri.charAt(0) != '/' && !uri.equals("*") && !uri.startsWith("http://") && !uri.startsWith("https://"))) {
+            return "bad request target";
+        }
+        return null;
+    }
+}
