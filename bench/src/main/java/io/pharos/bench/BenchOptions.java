@@ -36,6 +36,8 @@ record BenchOptions(Mode mode, String host, int port, String path, int connectio
             usage: pharos-bench [http] URL [options]      HTTP/1.1 load (closed loop, or open loop with --rate)
                    pharos-bench tcp HOST:PORT [options]   L4 bulk: write bytes as fast as accepted, report MiB/s
                    pharos-bench sink HOST:PORT            a TCP server that discards what it reads (target for tcp)
+                   pharos-bench serve                     read one command line per stdin line, run it, print its
+                                                          result: line; one warm JVM for many runs (bench/compare)
             options:
               -c, --connections N   concurrent connections (default 10)
               -d, --duration D      counted run time, e.g. 10s, 500ms, 2m (default 10s)

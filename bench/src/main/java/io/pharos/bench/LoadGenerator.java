@@ -16,6 +16,13 @@ public final class LoadGenerator {
             out.println(BenchOptions.USAGE);
             return;
         }
+        if (args.length == 1 && args[0].equals("serve")) {
+            BatchServer.serve(new java.io.BufferedReader(new java.io.InputStreamReader(System.in,
+                    java.nio.charset.StandardCharsets.UTF_8)), out);
+            out.flush();
+            System.exit(0);
+            return;
+        }
         BenchOptions o;
         try {
             o = BenchOptions.parse(args);

@@ -35,7 +35,7 @@ class HttpLoadIT {
     @Test
     void closedLoopKeepAliveUsesOneConnectionPerSlot() throws Exception {
         try (TestHttpServer server = new TestHttpServer(n -> TestHttpServer.Reply.ok())) {
-            LoadResult r = run(server.url(), "-c", "4", "-d", "1s", "-q",
+            LoadResult r = run(server.url(), "-c", "4", "-w", "0.5s", "-d", "1s", "-q",
                     "--watch-pids", Long.toString(ProcessHandle.current().pid()));
             assertTrue(r.requests() > 0, printed());
             LoadResult.Usage u = r.usage().orElseThrow();
@@ -52,7 +52,7 @@ class HttpLoadIT {
     @Test
     void newConnectionPerRequest() throws Exception {
         try (TestHttpServer server = new TestHttpServer(n -> TestHttpServer.Reply.ok())) {
-            LoadResult r = run(server.url(), "-c", "2", "-d", "1s", "-n", "-q");
+            LoadResult r = run(server.url(), "-c", "2", "-w", "0.5s", "-d", "1s", "-n", "-q");
             assertTrue(r.requests() > 0, printed());
             assertEquals(0, r.errorCount(), printed());
             assertTrue(server.connections.get() >= r.requests(),
@@ -63,7 +63,7 @@ class HttpLoadIT {
     @Test
     void serverClosingAfterEveryResponseIsNotAnError() throws Exception {
         try (TestHttpServer server = new TestHttpServer(n -> TestHttpServer.Reply.okThenClose())) {
-            LoadResult r = run(server.url(), "-c", "2", "-d", "1s", "-q");
+            LoadResult r = run(server.url(), "-c", "2", "-w", "0.5s", "-d", "1s", "-q");
             assertTrue(r.requests() > 1, printed());
             assertEquals(0, r.errorCount(), printed());
             assertTrue(server.connections.get() > 2);
@@ -97,7 +97,7 @@ class HttpLoadIT {
     @Test
     void non2xxCountsAsStatusError() throws Exception {
         try (TestHttpServer server = new TestHttpServer(n -> TestHttpServer.Reply.status(503))) {
-            LoadResult r = run(server.url(), "-c", "2", "-d", "1s", "-q");
+            LoadResult r = run(server.url(), "-c", "2", "-w", "0.5s", "-d", "1s", "-q");
             assertTrue(r.requests() > 0, printed());
             assertEquals(r.requests(), r.errors(ErrorKind.STATUS), printed());
             assertEquals(r.requests(), r.errorCount(), printed());
