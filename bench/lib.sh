@@ -58,10 +58,14 @@ bench_ensure_packages() {
   return 0
 }
 
-# bench_build: builds the jars once if they are missing.
+# bench_build: builds the jars when they are missing or older than a source file or pom.
 bench_build() {
+  local jar
+  jar="$(ls "$ROOT"/proxy/target/pharos-proxy-*.jar 2>/dev/null | grep -v -e '-tests.jar' -e '-sources.jar' | head -n 1 || true)"
   if ! ls "$ROOT"/bench/target/pharos-bench-*.jar >/dev/null 2>&1 || [ ! -d "$ROOT/bench/target/lib" ] \
-     || ! ls "$ROOT"/proxy/target/pharos-proxy-*.jar >/dev/null 2>&1 || [ ! -d "$ROOT/proxy/target/lib" ]; then
+     || [ -z "$jar" ] || [ ! -d "$ROOT/proxy/target/lib" ] \
+     || [ -n "$(find "$ROOT/pom.xml" "$ROOT/health/src/main" "$ROOT/proxy/src/main" "$ROOT/bench/src/main" \
+                  -newer "$jar" -type f -print -quit 2>/dev/null)" ]; then
     bench_log "building the jars (./mvnw -q -DskipTests package)"
     (cd "$ROOT" && ./mvnw -q -B -DskipTests package) >&2 || bench_die "build failed"
   fi
