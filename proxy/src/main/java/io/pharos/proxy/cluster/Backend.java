@@ -4,7 +4,9 @@ import io.pharos.health.EndpointId;
 import io.pharos.proxy.config.HostPort;
 
 import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -27,6 +29,12 @@ public final class Backend {
     private final LongAdder connectionsOpened = new LongAdder();
     /** Failures seen by the request path (connect failures, resets, timeouts, 5xx gateway errors). */
     private final LongAdder failures = new LongAdder();
+    /** Peak-EWMA of response latency in nanoseconds, as double bits (0: no sample yet); written by event loops. */
+    private final AtomicLong latencyEwmaBits = new AtomicLong();
+    /** {@code nowNanos} of the last latency sample; written by event loops with {@link #latencyEwmaBits}. */
+    private final AtomicLong latencyStampNanos = new AtomicLong();
+    /** Decay time of the latency EWMA; written by the control thread when a peak-ewma balancer is built. */
+    private volatile long latencyDecayNanos = TimeUnit.SECONDS.toNanos(10);
     /**
      * Set once by the control thread when a reload removes this backend: pools close its idle
      * connections and stop pooling new ones.
@@ -77,6 +85,54 @@ public final class Backend {
 
     public void onFailure() {
         failures.increment();
+    }
+
+    /**
+     * Records the latency of one response (any thread; lock-free). Peak EWMA as in Finagle: a sample
+     * above the current value replaces it at once, a lower one is blended in with weight
+     * {@code 1 - exp(-elapsed / decay)} where elapsed is the time since the previous sample.
+     *
+     * @param nowNanos the same clock the balancer reads ({@link System#nanoTime()} in production)
+     */
+    public void recordLatencyNanos(long latencyNanos, long nowNanos) {
+        if (latencyNanos < 0) {
+            throw new IllegalArgumentException("latencyNanos: " + latencyNanos + " (expected: >= 0)");
+        }
+        long previousStamp = latencyStampNanos.getAndSet(nowNanos);
+        double w = Math.exp(-(double) Math.max(0, nowNanos - previousStamp) / latencyDecayNanos);
+        double sample = latencyNanos;
+        while (true) {
+            long bits = latencyEwmaBits.get();
+            double current = Double.longBitsToDouble(bits);
+            double next = current == 0 || sample > current ? sample : current * w + sample * (1 - w);
+            if (latencyEwmaBits.compareAndSet(bits, Double.doubleToRawLongBits(next))) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * The latency EWMA decayed to {@code nowNanos} as if a zero sample arrived then (Finagle's read),
+     * without writing anything; 0 while there is no sample. Not decayed within 1/64 of the decay time
+     * of the last sample (under 1.6 % off), which spares the {@code exp} for backends in use.
+     */
+    public double latencyEwmaNanos(long nowNanos) {
+        double current = Double.longBitsToDouble(latencyEwmaBits.get());
+        if (current == 0) {
+            return 0;
+        }
+        long elapsed = nowNanos - latencyStampNanos.get();
+        long decay = latencyDecayNanos;
+        // within decay/64 of the last sample the factor is above 0.984: skip the exp on busy backends
+        return elapsed <= decay >> 6 ? current : current * Math.exp(-(double) elapsed / decay);
+    }
+
+    /** Control thread: the decay time of the latency EWMA (config {@code ewma-decay}). */
+    public void setLatencyDecayNanos(long decayNanos) {
+        if (decayNanos <= 0) {
+            throw new IllegalArgumentException("decayNanos: " + decayNanos + " (expected: > 0)");
+        }
+        latencyDecayNanos = decayNanos;
     }
 
     public long requests() {

@@ -145,7 +145,7 @@ public final class Cluster {
             statuses.put(bc.name(), s);
         }
         this.config = newConfig;
-        this.factory = LoadBalancerFactory.of(newConfig.balancer());
+        this.factory = LoadBalancerFactory.of(newConfig.balancer(), nanoClock);
         publishLocked();
         List<Backend> removed = new ArrayList<>();
         for (Status s : old.values()) {

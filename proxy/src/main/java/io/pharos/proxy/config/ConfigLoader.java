@@ -126,7 +126,7 @@ public final class ConfigLoader {
             if (!listenerNames.add(l.name())) {
                 problems.add(p + ".name: duplicate listener name '" + l.name() + "'");
             }
-            if (l.listen().port() != 0 && !listenerAddresses.add(l.listen())) {
+            if (l.listen() != null && l.listen().port() != 0 && !listenerAddresses.add(l.listen())) {
                 problems.add(p + ".listen: address " + l.listen() + " is used by another listener");
             }
             if (!clusters.containsKey(l.cluster())) {
@@ -208,10 +208,11 @@ public final class ConfigLoader {
         ConfigReader pp = r.object("proxy-protocol");
         boolean accept = pp.bool("accept", false);
         pp.finish();
-        if (name == null || listen.isEmpty() || cluster == null) {
+        if (name == null || cluster == null) {
             return null;
         }
-        return new ListenerConfig(name, listen.get(), protocol, cluster, tls, accept);
+        // an unusable address was reported above; the listener is still returned for the cross-checks
+        return new ListenerConfig(name, listen.orElse(null), protocol, cluster, tls, accept);
     }
 
     private static TlsConfig tls(ConfigReader r, Path base) {

@@ -14,6 +14,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.pharos.proxy.cluster.Backend;
 import io.pharos.proxy.cluster.Cluster;
 import io.pharos.proxy.cluster.ClusterSnapshot;
+import io.pharos.proxy.health.ProxyHealth;
 import io.pharos.proxy.lb.PickContext;
 import io.pharos.proxy.server.Transport;
 
@@ -27,6 +28,8 @@ import io.pharos.proxy.server.Transport;
  */
 final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
     private final Cluster cluster;
+    /** Passive health: connect outcomes count for outlier detection. */
+    private final ProxyHealth health;
     private final Transport transport;
     private final PickContext pick = new PickContext();
     private ChannelHandlerContext ctx;
@@ -37,9 +40,10 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
     private boolean backendInputShut;
     private boolean ended;
 
-    TcpFrontendHandler(Cluster cluster, Transport transport) {
+    TcpFrontendHandler(Cluster cluster, Transport transport, ProxyHealth health) {
         this.cluster = cluster;
         this.transport = transport;
+        this.health = health;
     }
 
     @Override
@@ -78,11 +82,13 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
             if (f.isSuccess()) {
                 backend = b;
                 b.onStart();
+                health.onSuccess(b);
                 backendChannel = f.channel();
                 ctx.read();
                 backendChannel.read();
             } else {
                 b.onFailure();
+                health.onLocalFailure(b);
                 connect(snapshot);
             }
         });

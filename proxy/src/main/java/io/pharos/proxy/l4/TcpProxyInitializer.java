@@ -5,6 +5,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.pharos.proxy.cluster.Cluster;
+import io.pharos.proxy.health.ProxyHealth;
 import io.pharos.proxy.server.Transport;
 
 import java.util.concurrent.TimeUnit;
@@ -15,10 +16,12 @@ public final class TcpProxyInitializer extends ChannelInitializer<Channel> {
     public static final String FRONTEND = "frontend";
 
     private final Cluster cluster;
+    private final ProxyHealth health;
     private final Transport transport;
 
-    public TcpProxyInitializer(Cluster cluster, Transport transport) {
+    public TcpProxyInitializer(Cluster cluster, Transport transport, ProxyHealth health) {
         this.cluster = cluster;
+        this.health = health;
         this.transport = transport;
     }
 
@@ -28,6 +31,6 @@ public final class TcpProxyInitializer extends ChannelInitializer<Channel> {
         long idle = cluster.snapshot().config().timeouts().idle().toMillis();
         ch.pipeline()
                 .addLast(IDLE, new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS))
-                .addLast(FRONTEND, new TcpFrontendHandler(cluster, transport));
+                .addLast(FRONTEND, new TcpFrontendHandler(cluster, transport, health));
     }
 }

@@ -29,6 +29,8 @@ import io.netty.util.concurrent.ScheduledFuture;
 import io.pharos.proxy.cluster.Backend;
 import io.pharos.proxy.cluster.ClusterSnapshot;
 import io.pharos.proxy.config.PharosConfig.ClusterConfig;
+import io.pharos.proxy.health.ReplayBuffer;
+import io.pharos.proxy.health.RetryPolicy;
 import io.pharos.proxy.lb.PickContext;
 
 import java.nio.charset.StandardCharsets;
@@ -81,6 +83,17 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     /** Whether the client spoke HTTP/1.0 (the head sent on is rewritten to 1.1, so this is kept aside). */
     private boolean clientHttp10;
     private ScheduledFuture<?> requestTimer;
+    /** Body pieces sent so far, kept (up to {@code retries.replay-buffer}) for a retry on another backend. */
+    private final ReplayBuffer replay = new ReplayBuffer();
+    /** Tries of the current request so far, connect failures included. */
+    private int tries;
+    private boolean idempotent;
+    /** Whether the exchange holds a slot of its cluster's retry budget (released when it ends). */
+    private boolean holdsRetrySlot;
+    /** Whether {@link #requestDeadlineNanos} is set: from when the first try's request was complete. */
+    private boolean deadlineSet;
+    /** The end of the request timeout, on the loop's ticker; shared by all tries of the request. */
+    private long requestDeadlineNanos;
 
     HttpFrontendHandler(ListenerContext listener, BackendConnectionPool pool) {
         this.listener = listener;
@@ -207,9 +220,14 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
 
         ClusterSnapshot snapshot = listener.cluster().snapshot();
         clusterConfig = snapshot.config();
+        endRetries();
+        replay.reset(clusterConfig.retries().replayBuffer());
+        tries = 1;
+        idempotent = RetryPolicy.isIdempotent(req.method());
+        deadlineSet = false;
         Backend picked = snapshot.loadBalancer().pick(pick.reset(h, ctx.channel().remoteAddress()));
         if (picked == null) {
-            respondError(HttpResponseStatus.SERVICE_UNAVAILABLE, "no healthy backend in cluster " + snapshot.name(), true);
+            respondError(HttpResponseStatus.SERVICE_UNAVAILABLE, "no healthy backend in cluster " + snapshot.name(), false);
             return;
         }
         requestHead = req;
@@ -252,9 +270,9 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         backendHandler = ch.pipeline().get(HttpBackendHandler.class);
         backendHandler.lease(this, backend);
         ch.write(requestHead, ch.voidPromise());
+        // a retry: what earlier tries sent of the body (nothing on a first try)
+        replay.writeTo(ch);
         if (requestComplete) {
-            // a retry of a request without body: its end was consumed by the first attempt
-            ch.write(LastHttpContent.EMPTY_LAST_CONTENT, ch.voidPromise());
             state = State.AWAIT_RESPONSE;
             startRequestTimer();
         } else {
@@ -272,6 +290,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
 
     private void forwardBody(HttpContent content) {
         boolean last = content instanceof LastHttpContent;
+        replay.add(content);
         backendChannel.write(content, backendChannel.voidPromise());
         if (last) {
             requestComplete = true;
@@ -285,14 +304,24 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** Bounds the wait for the response head: the rest of the request timeout, or less if a retry could follow. */
     private void startRequestTimer() {
         final int id = exchangeId;
+        long now = ctx.executor().ticker().nanoTime();
+        long total = clusterConfig.timeouts().request().toNanos();
+        if (!deadlineSet) {
+            deadlineSet = true;
+            requestDeadlineNanos = now + total;
+        }
+        boolean retriable = RetryPolicy.mayRetry(clusterConfig.retries(), idempotent, replay.isReplayable(), tries)
+                && listener.cluster().snapshot().usableCount() > pick.triedCount();
+        long timeout = RetryPolicy.tryTimeoutNanos(clusterConfig.retries(), total, requestDeadlineNanos - now, retriable);
         requestTimer = ctx.executor().schedule(() -> {
             requestTimer = null;
             if (id == exchangeId && backendChannel != null && !responseStarted) {
                 onBackendTimeout();
             }
-        }, clusterConfig.timeouts().request().toNanos(), TimeUnit.NANOSECONDS);
+        }, timeout, TimeUnit.NANOSECONDS);
     }
 
     private void cancelRequestTimer() {
@@ -334,7 +363,12 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         cancelRequestTimer();
+        listener.health().onResponse(backend, code);
+        if (RetryPolicy.isRetriableStatus(code) && retryAfterStatus(code)) {
+            return;
+        }
         responseStarted = true;
+        replay.clear();
         HttpHeaders h = resp.headers();
         boolean backendKeepAlive = HttpUtil.isKeepAlive(resp);
         boolean chunked = HttpUtil.isTransferEncodingChunked(resp);
@@ -425,11 +459,36 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
 
     private void onBackendTimeout() {
         Backend b = backend;
+        HttpRequest head = requestHead;
         detachBackend(false);
         b.onFailure();
         b.onEnd();
-        respondError(HttpResponseStatus.GATEWAY_TIMEOUT, "backend " + b.name() + " did not answer within "
-                + clusterConfig.timeouts().request().toMillis() + " ms", !requestComplete);
+        listener.health().onLocalFailure(b);
+        requestHead = head;
+        if (retryElsewhere(false)) {
+            return;
+        }
+        respondError(HttpResponseStatus.GATEWAY_TIMEOUT, "backend " + b.name() + " did not answer in time (request timeout "
+                + clusterConfig.timeouts().request().toMillis() + " ms)", !requestComplete);
+    }
+
+    /**
+     * A 502/503/504 head arrived from the backend: if the request may go to another backend, drops this
+     * answer (and the connection it came on) and retries; returns false when the answer goes to the client.
+     */
+    private boolean retryAfterStatus(int code) {
+        Backend next = informational ? null : nextBackend(false);
+        if (next == null) {
+            return false;
+        }
+        Backend b = backend;
+        HttpRequest head = requestHead;
+        detachBackend(false);
+        b.onFailure();
+        b.onEnd();
+        requestHead = head;
+        tryOn(next);
+        return true;
     }
 
     /**
@@ -454,10 +513,71 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         }
         b.onFailure();
         b.onEnd();
+        listener.health().onLocalFailure(b);
+        requestHead = head;
+        if (!informational && retryElsewhere(connectFailure)) {
+            return;
+        }
         respondError(HttpResponseStatus.BAD_GATEWAY, "backend " + b.name() + ": " + reason, !requestComplete);
     }
 
+    /** Whether a failed try (not a connect failure) may go to another backend: retry rules, time left, budget. */
+    private boolean mayRetryElsewhere() {
+        if (!ctx.channel().isActive()
+                || !RetryPolicy.mayRetry(clusterConfig.retries(), idempotent, replay.isReplayable(), tries)
+                || (deadlineSet && ctx.executor().ticker().nanoTime() - requestDeadlineNanos >= 0)) {
+            return false;
+        }
+        if (!holdsRetrySlot) {
+            holdsRetrySlot = listener.health().retryBudget(listener.cluster().name()).tryAcquire(listener.cluster().snapshot());
+        }
+        return holdsRetrySlot;
+    }
+
+    /**
+     * Sends the request ({@link #requestHead}, kept by the caller) to a backend it has not tried yet.
+     * Connect failures always qualify; other failures when {@link #mayRetryElsewhere()}. Returns false
+     * when there is no such backend or the rules say no: the caller answers the error.
+     */
+    private boolean retryElsewhere(boolean connectFailure) {
+        Backend next = nextBackend(connectFailure);
+        if (next == null) {
+            return false;
+        }
+        tryOn(next);
+        return true;
+    }
+
+    /** The backend for another try, or null when the rules or the cluster allow none. */
+    private Backend nextBackend(boolean connectFailure) {
+        if (!ctx.channel().isActive() || tries >= PickContext.MAX_TRIES
+                || (!connectFailure && !mayRetryElsewhere())) {
+            return null;
+        }
+        return listener.cluster().snapshot().loadBalancer().pick(pick);
+    }
+
+    private void tryOn(Backend next) {
+        tries++;
+        pick.addTried(next);
+        backend = next;
+        next.onStart();
+        staleRetried = false;
+        state = State.CONNECTING;
+        connect();
+    }
+
+    /** The exchange ends: drops the replay copies and gives back the retry slot. */
+    private void endRetries() {
+        replay.clear();
+        if (holdsRetrySlot) {
+            holdsRetrySlot = false;
+            listener.health().retryBudget(listener.cluster().name()).release();
+        }
+    }
+
     private void completeExchange() {
+        endRetries();
         Backend b = backend;
         boolean reuse = requestComplete && responseReusable;
         detachBackend(reuse);
@@ -502,6 +622,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
 
     /** Answers the client with an error; closes the connection after it when asked or when the exchange can't continue. */
     private void respondError(HttpResponseStatus status, String reason, boolean close) {
+        endRetries();
         if (responseStarted) {
             closeNow();
             return;
@@ -543,6 +664,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void closeNow() {
+        endRetries();
         state = State.CLOSING;
         drain();
         ctx.close();
@@ -570,6 +692,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         exchangeId++;
+        endRetries();
         Backend b = backend;
         if (b != null) {
             // the client left mid-exchange: the backend connection is in an unknown state

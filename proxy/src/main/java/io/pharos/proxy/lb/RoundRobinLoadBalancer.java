@@ -1,35 +1,41 @@
 package io.pharos.proxy.lb;
 
 import io.pharos.proxy.cluster.Backend;
-import io.pharos.proxy.cluster.ClusterMember;
 
-import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** Plain round robin over usable members, ignoring weights beyond 0. */
+/**
+ * Plain round robin over the candidates, ignoring weights beyond 0 (slow start still thins out a
+ * ramping candidate). Picks run on any event loop; the cursor is the only mutable state.
+ */
 final class RoundRobinLoadBalancer implements LoadBalancer {
-    private final ClusterMember[] members;
-    /** Shared with the balancer this one replaced, so a reload does not restart the rotation. */
+    private final Candidates candidates;
+    private final SlowStart slowStart;
+    /** Shared with the balancer this one replaced, so a rebuild does not restart the rotation; any picker. */
     private final AtomicInteger cursor;
 
-    RoundRobinLoadBalancer(LoadBalancer old, List<ClusterMember> members) {
-        this.members = members.toArray(new ClusterMember[0]);
+    RoundRobinLoadBalancer(LoadBalancer old, Candidates candidates, SlowStart slowStart) {
+        this.candidates = candidates;
+        this.slowStart = slowStart;
         this.cursor = old instanceof RoundRobinLoadBalancer rr ? rr.cursor : new AtomicInteger();
     }
 
     @Override
     public Backend pick(PickContext ctx) {
-        int n = members.length;
+        Backend[] backends = candidates.backends;
+        int n = backends.length;
         if (n == 0) {
             return null;
         }
-        int start = cursor.getAndIncrement() & Integer.MAX_VALUE;
-        for (int i = 0; i < n; i++) {
-            ClusterMember m = members[(start + i) % n];
-            if (m.isUsable() && !ctx.isTried(m.backend())) {
-                return m.backend();
+        long now = slowStart.now();
+        int i = 0;
+        for (int a = 0; a < Selection.MAX_ATTEMPTS; a++) {
+            i = (cursor.getAndIncrement() & Integer.MAX_VALUE) % n;
+            Backend b = backends[i];
+            if (!ctx.isTried(b) && (now == SlowStart.NOT_RAMPING || slowStart.accept(i, now))) {
+                return b;
             }
         }
-        return null;
+        return candidates.firstUntried(i, ctx);
     }
 }

@@ -6,11 +6,15 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.ReflectiveChannelFactory;
 import io.netty.util.concurrent.EventExecutor;
+import io.pharos.health.event.HealthEventPublisher;
 import io.pharos.proxy.cluster.Cluster;
 import io.pharos.proxy.config.PharosConfig;
 import io.pharos.proxy.config.PharosConfig.ClusterConfig;
+import io.pharos.proxy.config.PharosConfig.EventsConfig;
 import io.pharos.proxy.config.PharosConfig.ListenerConfig;
+import io.pharos.proxy.health.ProxyHealth;
 import io.pharos.proxy.l4.TcpProxyInitializer;
 import io.pharos.proxy.l7.BackendConnectionPool;
 import io.pharos.proxy.l7.HttpProxyInitializer;
@@ -23,6 +27,9 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
@@ -47,6 +54,10 @@ public final class PharosServer implements AutoCloseable {
     private final Map<EventLoop, BackendConnectionPool> pools;
     private final Map<String, Cluster> clusters = new LinkedHashMap<>();
     private final Map<String, BoundListener> listeners = new LinkedHashMap<>();
+    /** The health module's control thread: applies check verdicts, decides ejections. */
+    private final ScheduledExecutorService healthControl;
+    private final HealthEventPublisher healthEvents;
+    private final ProxyHealth health;
 
     private PharosServer(PharosConfig config, Transport transport) {
         this.config = config;
@@ -63,6 +74,22 @@ public final class PharosServer implements AutoCloseable {
         this.pools = Collections.unmodifiableMap(p);
         for (ClusterConfig c : config.clusters().values()) {
             clusters.put(c.name(), new Cluster(c, System::nanoTime));
+        }
+        this.healthEvents = HealthEventPublisher.start(HealthEventPublisher.DEFAULT_CAPACITY, "pharos-health-events");
+        this.healthControl = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "pharos-health-control");
+            t.setDaemon(true);
+            return t;
+        });
+        this.health = ProxyHealth.create(config.events().map(EventsConfig::region).orElse(""), group,
+                new ReflectiveChannelFactory<>(transport.socketChannel()), healthControl, healthEvents);
+        try {
+            healthControl.submit(() -> clusters.values().forEach(health::attach)).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while starting health checks", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot start health checks: " + e.getCause(), e.getCause());
         }
     }
 
@@ -87,10 +114,10 @@ public final class PharosServer implements AutoCloseable {
 
     private void bind(ListenerConfig l) throws InterruptedException {
         Cluster cluster = clusters.get(l.cluster());
-        ListenerContext context = new ListenerContext(l.name(), cluster, config.http(), l.tls().isPresent());
+        ListenerContext context = new ListenerContext(l.name(), cluster, config.http(), l.tls().isPresent(), health);
         ChannelHandler init = switch (l.protocol()) {
             case HTTP -> new HttpProxyInitializer(context, pools::get);
-            case TCP -> new TcpProxyInitializer(cluster, transport);
+            case TCP -> new TcpProxyInitializer(cluster, transport, health);
         };
         ServerBootstrap b = new ServerBootstrap()
                 .group(acceptGroup, group)
@@ -140,6 +167,16 @@ public final class PharosServer implements AutoCloseable {
         return group;
     }
 
+    /** Active checks, outlier detection and retry budgets of the clusters. */
+    public ProxyHealth health() {
+        return health;
+    }
+
+    /** Where health events go: add listeners (the event IPC writer, tests) here. */
+    public HealthEventPublisher healthEvents() {
+        return healthEvents;
+    }
+
     /** Idle pooled backend connections over all loops; asks each loop (blocks briefly). */
     public int idleBackendConnections() throws Exception {
         int n = 0;
@@ -164,6 +201,14 @@ public final class PharosServer implements AutoCloseable {
         for (BoundListener l : listeners.values()) {
             l.channel().close().awaitUninterruptibly(2, TimeUnit.SECONDS);
         }
+        healthControl.execute(health::close);
+        healthControl.shutdown();
+        try {
+            healthControl.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        healthEvents.close();
         for (BackendConnectionPool p : pools.values()) {
             p.loop().execute(p::close);
         }

@@ -1,0 +1,97 @@
+package io.pharos.bench.jmh;
+
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.pharos.health.EndpointId;
+import io.pharos.health.HealthState;
+import io.pharos.proxy.cluster.Backend;
+import io.pharos.proxy.cluster.ClusterMember;
+import io.pharos.proxy.config.HostPort;
+import io.pharos.proxy.config.PharosConfig.Algorithm;
+import io.pharos.proxy.config.PharosConfig.BalancerConfig;
+import io.pharos.proxy.config.PharosConfig.HashKey;
+import io.pharos.proxy.lb.LoadBalancer;
+import io.pharos.proxy.lb.LoadBalancerFactory;
+import io.pharos.proxy.lb.PickContext;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Threads;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@link LoadBalancer#pick} per algorithm and cluster size, on one and on two threads sharing the
+ * balancer (the cursor and the in-flight counters are shared the way event loops share them).
+ * Backends have unequal weights (100..400) and peak-ewma has latency samples; hashing algorithms
+ * hash a header that takes 1024 distinct values. Run with {@code -prof gc} to see B/op; the command
+ * is in {@code bench/results/jmh-pick-*.md}.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+public class PickBenchmark {
+    private static final int CONTEXTS = 1024;
+
+    @Param({"round-robin", "weighted-round-robin", "random", "least-request", "peak-ewma", "ring-hash", "maglev"})
+    public String algorithm;
+
+    @Param({"3", "16", "256"})
+    public int backends;
+
+    private LoadBalancer lb;
+
+    @Setup
+    public void setUp() {
+        Algorithm a = Algorithm.valueOf(algorithm.toUpperCase(Locale.ROOT).replace('-', '_'));
+        BalancerConfig config = new BalancerConfig(a, Optional.of(HashKey.parse("header:X-User")), 2,
+                Duration.ofSeconds(10), 1024, 65537, 50, Duration.ZERO, 0.1);
+        long now = System.nanoTime();
+        List<ClusterMember> members = new ArrayList<>();
+        for (int i = 0; i < backends; i++) {
+            Backend b = new Backend(new EndpointId("bench", "b" + i), new HostPort("127.0.0.1", 10000 + i));
+            b.recordLatencyNanos(TimeUnit.MICROSECONDS.toNanos(500 + 37L * i), now);
+            members.add(new ClusterMember(b, 100 * (1 + i % 4), HealthState.HEALTHY, now - TimeUnit.HOURS.toNanos(1)));
+        }
+        lb = LoadBalancerFactory.of(config).newLoadBalancer(null, members);
+    }
+
+    /** One per benchmark thread: request contexts with distinct hash keys, cycled. */
+    @State(Scope.Thread)
+    public static class Requests {
+        private final PickContext[] contexts = new PickContext[CONTEXTS];
+        private int next;
+
+        @Setup
+        public void setUp() {
+            for (int i = 0; i < CONTEXTS; i++) {
+                contexts[i] = new PickContext().reset(new DefaultHttpHeaders().set("X-User", "user-" + i), null);
+            }
+        }
+
+        PickContext next() {
+            return contexts[next++ & (CONTEXTS - 1)];
+        }
+    }
+
+    @Benchmark
+    @Threads(1)
+    public Backend pick1Thread(Requests requests) {
+        return lb.pick(requests.next());
+    }
+
+    @Benchmark
+    @Threads(2)
+    public Backend pick2Threads(Requests requests) {
+        return lb.pick(requests.next());
+    }
+}

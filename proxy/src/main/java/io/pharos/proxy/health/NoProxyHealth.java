@@ -1,0 +1,39 @@
+package io.pharos.proxy.health;
+
+import io.pharos.health.passive.OutlierStats;
+import io.pharos.proxy.cluster.Backend;
+import io.pharos.proxy.cluster.Cluster;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * {@link ProxyHealth} without checks or outlier detection (embedded use, handler tests): records nothing,
+ * but still keeps a retry budget per cluster so retries stay bounded.
+ */
+final class NoProxyHealth implements ProxyHealth {
+    private final Map<String, RetryBudget> budgets = new ConcurrentHashMap<>();
+
+    @Override
+    public void attach(Cluster cluster) {
+    }
+
+    @Override
+    public void detach(Cluster cluster) {
+    }
+
+    @Override
+    public OutlierStats outlierStats(Backend backend) {
+        return null;
+    }
+
+    @Override
+    public RetryBudget retryBudget(String cluster) {
+        RetryBudget b = budgets.get(cluster);
+        return b != null ? b : budgets.computeIfAbsent(cluster, k -> new RetryBudget());
+    }
+
+    @Override
+    public void close() {
+    }
+}

@@ -1,0 +1,94 @@
+package io.pharos.proxy.cli;
+
+import io.pharos.proxy.testing.ProxyProcess;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code bin/pharos} as a user runs it, on the jars this build packaged. */
+class LauncherIT {
+    private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+
+    private record Result(int exit, String output) {
+    }
+
+    private static Result run(Duration timeout, String... args) throws Exception {
+        String[] cmd = new String[args.length + 1];
+        cmd[0] = ROOT.resolve("bin/pharos").toString();
+        System.arraycopy(args, 0, cmd, 1, args.length);
+        Process p = new ProcessBuilder(cmd).directory(ROOT.toFile()).redirectErrorStream(true).start();
+        try {
+            assertTrue(p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS), "bin/pharos finished in time");
+            return new Result(p.exitValue(), new String(p.getInputStream().readAllBytes()));
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    @Test
+    void checkAcceptsTheExampleConfig() throws Exception {
+        Result r = run(Duration.ofSeconds(60), "check", "-c", "conf/pharos.conf");
+        assertEquals(0, r.exit(), r.output());
+        assertTrue(r.output().contains("is valid"), r.output());
+    }
+
+    @Test
+    void brokenConfigExitsTwoWithOneLinePerProblem() throws Exception {
+        Path bad = Files.createTempFile("pharos-bad", ".conf");
+        try {
+            Files.writeString(bad, "pharos {\n listeners = [ { name = web, listen = \"127.0.0.1:8080\", cluster = missing } ]\n"
+                    + " clusters { app { balancer = fastest, backends = [ { name = a, address = \"no-port\" } ] } }\n}\n");
+            Result r = run(Duration.ofSeconds(60), "proxy", "-c", bad.toString());
+            assertEquals(2, r.exit(), r.output());
+            assertTrue(r.output().contains("pharos.clusters.app.balancer: unknown value 'fastest'"), r.output());
+            assertTrue(r.output().contains("pharos.clusters.app.backends[0].address: bad address 'no-port'"), r.output());
+            assertTrue(r.output().contains("pharos.listeners[0].cluster: no cluster named 'missing'"), r.output());
+        } finally {
+            Files.deleteIfExists(bad);
+        }
+        Result usage = run(Duration.ofSeconds(60), "frobnicate");
+        assertEquals(2, usage.exit());
+        assertTrue(usage.output().contains("usage: pharos proxy -c FILE"), usage.output());
+    }
+
+    @Test
+    void demoBalancesOverThreeBackendsAndStopsOnSigterm() throws Exception {
+        int port = ProxyProcess.freePort();
+        Process p = new ProcessBuilder(ROOT.resolve("bin/pharos").toString(), "demo", "--port", Integer.toString(port))
+                .directory(ROOT.toFile()).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+            Set<String> names = new HashSet<>();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (names.size() < 3 && System.nanoTime() < deadline) {
+                try {
+                    HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
+                            .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+                    assertEquals(200, r.statusCode());
+                    names.add(r.body().split(" ")[2]);
+                } catch (java.io.IOException notYet) {
+                    assertTrue(p.isAlive(), "demo exited early");
+                    Thread.sleep(100);
+                }
+            }
+            assertEquals(Set.of("demo-1", "demo-2", "demo-3"), names);
+            new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).start().waitFor();
+            assertTrue(p.waitFor(20, TimeUnit.SECONDS), "demo stopped on SIGTERM");
+            assertEquals(0, p.exitValue());
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+}

@@ -1,0 +1,104 @@
+package io.pharos.proxy.l4;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
+import io.pharos.proxy.testing.ProxyHarness;
+import io.pharos.proxy.server.Transport;
+import org.junit.jupiter.api.Test;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.security.MessageDigest;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The L4 relay over real sockets: bytes both ways, half-close, failover on connect failure. */
+class TcpProxyIT {
+
+    /** Echoes everything; when the client half-closes, sends "BYE" and half-closes too. */
+    private static Channel echoServer(ProxyHarness h, AtomicInteger accepted) throws InterruptedException {
+        return new ServerBootstrap().group(h.backendGroup()).channel(Transport.best().serverChannel())
+                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .childHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        accepted.incrementAndGet();
+                        ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+                            @Override
+                            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                                ctx.writeAndFlush(msg);
+                            }
+
+                            @Override
+                            public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+                                if (evt instanceof ChannelInputShutdownEvent) {
+                                    ctx.writeAndFlush(Unpooled.copiedBuffer(new byte[] {'B', 'Y', 'E'}))
+                                            .addListener((ChannelFutureListener) f -> ((DuplexChannel) ctx.channel()).shutdownOutput());
+                                }
+                            }
+                        });
+                    }
+                }).bind("127.0.0.1", 0).sync().channel();
+    }
+
+    @Test
+    void relaysBothWaysAndPassesHalfCloseOn() throws Exception {
+        try (ProxyHarness h = new ProxyHarness()) {
+            AtomicInteger accepted = new AtomicInteger();
+            Channel echo = echoServer(h, accepted);
+            int closedPort;
+            try (ServerSocket s = new ServerSocket(0)) {
+                closedPort = s.getLocalPort();
+            }
+            int echoPort = ((InetSocketAddress) echo.localAddress()).getPort();
+            // a dead backend first in the list: the connect failure is tried on the next backend
+            h.start("pharos { listeners = [ { name = db, listen = \"127.0.0.1:0\", protocol = tcp, cluster = db } ]\n"
+                    + " clusters { db { backends = [ { name = dead, address = \"127.0.0.1:" + closedPort + "\" },"
+                    + " { name = echo, address = \"127.0.0.1:" + echoPort + "\" } ] } } }");
+            byte[] payload = new byte[8 * 1024 * 1024];
+            new java.util.Random(42).nextBytes(payload);
+            for (int round = 0; round < 2; round++) {
+                try (Socket s = new Socket("127.0.0.1", h.port("db"))) {
+                    s.setSoTimeout(20_000);
+                    OutputStream out = s.getOutputStream();
+                    InputStream in = s.getInputStream();
+                    Thread writer = new Thread(() -> {
+                        try {
+                            out.write(payload);
+                            out.flush();
+                            s.shutdownOutput();
+                        } catch (Exception e) {
+                            throw new RuntimeException(e);
+                        }
+                    });
+                    writer.start();
+                    byte[] back = in.readAllBytes();
+                    writer.join(20_000);
+                    assertEquals(payload.length + 3, back.length, "everything echoed, then BYE, then EOF");
+                    MessageDigest md = MessageDigest.getInstance("SHA-256");
+                    assertArrayEquals(md.digest(payload), md.digest(Arrays.copyOf(back, payload.length)));
+                    assertEquals("BYE", new String(back, payload.length, 3));
+                }
+            }
+            assertEquals(2, accepted.get());
+            var dead = h.server().cluster("db").snapshot().member("dead").backend();
+            assertTrue(dead.failures() >= 1, "the refused connect was counted");
+            echo.close().sync();
+        }
+    }
+}

@@ -1,0 +1,134 @@
+package io.pharos.proxy.l7;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.pharos.proxy.cluster.Cluster;
+import io.pharos.proxy.config.ConfigLoader;
+import io.pharos.proxy.config.PharosConfig;
+import io.pharos.proxy.server.Transport;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The client-side pipeline on an {@link EmbeddedChannel}: everything the frontend decides without a
+ * backend (rejections, timeouts on the virtual clock, 503), with no leak under the paranoid detector.
+ */
+class HttpFrontendHandlerTest {
+    private EmbeddedChannel ch;
+    private Cluster cluster;
+
+    private EmbeddedChannel pipeline(String pharosExtra) throws Exception {
+        PharosConfig config = ConfigLoader.parse("pharos { " + pharosExtra + "\n listeners = [ { name = web, listen = \"127.0.0.1:0\", cluster = app } ]\n"
+                + " clusters { app { backends = [ { name = b1, address = \"127.0.0.1:1\" } ] } } }");
+        cluster = new Cluster(config.clusters().get("app"), System::nanoTime);
+        ListenerContext listener = new ListenerContext("web", cluster, config.http(), false);
+        ch = new EmbeddedChannel();
+        ch.config().setAutoRead(false);
+        BackendConnectionPool pool = new BackendConnectionPool(ch.eventLoop(), Transport.nio());
+        ch.pipeline().addLast(new HttpProxyInitializer(listener, loop -> pool));
+        ch.runPendingTasks();
+        return ch;
+    }
+
+    @AfterEach
+    void tearDown() {
+        if (ch != null) {
+            ch.finishAndReleaseAll();
+        }
+    }
+
+    private String written() {
+        StringBuilder sb = new StringBuilder();
+        ByteBuf b;
+        while ((b = ch.readOutbound()) != null) {
+            sb.append(b.toString(StandardCharsets.ISO_8859_1));
+            b.release();
+        }
+        return sb.toString();
+    }
+
+    private void send(String text) {
+        ch.writeInbound(Unpooled.copiedBuffer(text, StandardCharsets.ISO_8859_1));
+    }
+
+    @Test
+    void contentLengthWithChunkedIsRejected() throws Exception {
+        pipeline("");
+        send("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+        String out = written();
+        assertTrue(out.startsWith("HTTP/1.1 400 Bad Request"), out);
+        assertTrue(out.contains("connection: close"), out);
+        assertFalse(ch.isActive(), "closed after the 400");
+    }
+
+    @Test
+    void bareLineFeedIsRejected() throws Exception {
+        pipeline("");
+        send("GET / HTTP/1.1\nHost: t\n\n");
+        assertTrue(written().startsWith("HTTP/1.1 400"));
+        assertFalse(ch.isActive());
+    }
+
+    @Test
+    void missingHostIsRejected() throws Exception {
+        pipeline("");
+        send("GET / HTTP/1.1\r\n\r\n");
+        String out = written();
+        assertTrue(out.startsWith("HTTP/1.1 400"), out);
+        assertTrue(out.contains("missing Host"), out);
+    }
+
+    @Test
+    void unsupportedExpectationGets417() throws Exception {
+        pipeline("");
+        send("POST / HTTP/1.1\r\nHost: t\r\nExpect: magic\r\nContent-Length: 1\r\n\r\nx");
+        assertTrue(written().startsWith("HTTP/1.1 417"));
+        assertFalse(ch.isActive());
+    }
+
+    @Test
+    void headerReadTimeoutOnTheVirtualClock() throws Exception {
+        pipeline("http { header-read-timeout = 2s }");
+        send("GET / HTTP/1.1\r\nHost: t\r\n");
+        ch.advanceTimeBy(1900, TimeUnit.MILLISECONDS);
+        ch.runScheduledPendingTasks();
+        assertEquals("", written(), "nothing before the timeout");
+        assertTrue(ch.isActive());
+        ch.advanceTimeBy(200, TimeUnit.MILLISECONDS);
+        ch.runScheduledPendingTasks();
+        String out = written();
+        assertTrue(out.startsWith("HTTP/1.1 408"), out);
+        assertFalse(ch.isActive());
+    }
+
+    @Test
+    void allBackendsDrainedGives503AndKeepsTheConnection() throws Exception {
+        pipeline("");
+        cluster.setDraining("b1", true);
+        send("GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+        String out = written();
+        assertTrue(out.startsWith("HTTP/1.1 503"), out);
+        assertTrue(out.contains("retry-after: 1"), out);
+        assertTrue(ch.isActive(), "a 503 to a bodyless keep-alive request keeps the connection");
+        send("GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+        assertTrue(written().startsWith("HTTP/1.1 503"));
+        assertFalse(ch.isActive());
+    }
+
+    @Test
+    void idleTimeoutIsAnIdleStateHandlerOnTheConfiguredTime() throws Exception {
+        pipeline("http { idle-timeout = 7s }");
+        IdleStateHandler idle = ch.pipeline().get(IdleStateHandler.class);
+        assertEquals(7000, idle.getAllIdleTimeInMillis());
+    }
+
+}
