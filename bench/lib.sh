@@ -178,7 +178,7 @@ bench_machine() {
   mem="$(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
   echo "- host: $(hostname), $(uname -srm)"
   echo "- CPU: ${cpu:-unknown}, $(nproc) online CPUs; RAM $mem"
-  echo "- load average at start: $(cut -d' ' -f1-3 /proc/loadavg) (other jobs on the machine add noise)"
+  echo "- load average at start: ${BENCH_LOAD_START:-$(cut -d' ' -f1-3 /proc/loadavg)} (other jobs on the machine add noise)"
   echo "- haproxy: $(haproxy -v 2>/dev/null | head -n 1 | cut -d' ' -f1-3); nginx: $(nginx -v 2>&1 | sed 's/.*: //')"
   echo "- java: $("$JAVA_HOME/bin/java" -version 2>&1 | head -n 1) ($JAVA_HOME)"
   echo "- pharos commit: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"

@@ -74,16 +74,6 @@ final class HttpResponseParser implements ByteProcessor {
         this.listener = listener;
     }
 
-    /** True between the first byte of a response and its end: the connection has a response half read. */
-    boolean inResponse() {
-        return state != State.STATUS_LINE || linePos > 0;
-    }
-
-    /** True when the current response ends only when the connection closes (no length, not chunked). */
-    boolean readsUntilClose() {
-        return state == State.UNTIL_CLOSE;
-    }
-
     /**
      * Ends a response that is delimited by the connection's close, if one is being read.
      *
