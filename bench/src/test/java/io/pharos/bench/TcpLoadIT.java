@@ -1,0 +1,34 @@
+package io.pharos.bench;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The L4 bulk load against the in-process sink. */
+class TcpLoadIT {
+    @Test
+    void bulkBytesReachTheSink() throws Exception {
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(printed, true, StandardCharsets.UTF_8);
+        try (TcpSink sink = TcpSink.start(new InetSocketAddress("127.0.0.1", 0), 1)) {
+            String target = "127.0.0.1:" + sink.address().getPort();
+            LoadResult r = TcpLoad.run(BenchOptions.parse("tcp", target, "-c", "2", "-d", "1s", "--chunk", "16k", "-q"), out);
+            r.print(out);
+            assertEquals(0, r.errorCount(), printed.toString(StandardCharsets.UTF_8));
+            assertTrue(r.bytes() > 0, printed.toString(StandardCharsets.UTF_8));
+            assertEquals(0, r.bytes() % (16 * 1024), "whole chunks are counted");
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (sink.received() < r.bytes() && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertTrue(sink.received() >= r.bytes(), "sink got " + sink.received() + " of " + r.bytes());
+            assertTrue(printed.toString(StandardCharsets.UTF_8).contains("result: mode=tcp"));
+        }
+    }
+}
