@@ -163,6 +163,8 @@ public final class ProxyRuntime implements AutoCloseable {
                 r = new ReloadResult(Instant.now(), false, List.of("reload: " + e), List.of());
             }
         }
+        // published before the counters: whoever sees a counter move also sees this result
+        lastReload = r;
         if (r.ok()) {
             reloadsOk.incrementAndGet();
             LOG.info("reload ok: " + (r.notes().isEmpty() ? "no change" : String.join("; ", r.notes()))
@@ -173,7 +175,6 @@ public final class ProxyRuntime implements AutoCloseable {
                 LOG.warning("reload failed, old config kept: " + e);
             }
         }
-        lastReload = r;
         return r;
     }
 
