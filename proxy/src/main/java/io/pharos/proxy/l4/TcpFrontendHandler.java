@@ -81,6 +81,9 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
             ctx.close();
             return;
         }
+        if (pick.triedCount() > 0) {
+            b.stats().onRetry();
+        }
         pick.addTried(b);
         b.onConnectionOpened();
         Bootstrap bootstrap = new Bootstrap()

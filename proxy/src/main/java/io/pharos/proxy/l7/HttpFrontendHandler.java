@@ -225,7 +225,6 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         clientKeepAlive = HttpUtil.isKeepAlive(req) && !listener.isClosing();
         headRequest = HttpMethod.HEAD.equals(req.method());
         requestComplete = false;
-        responseStarted = false;
         informational = false;
         responseReusable = false;
         closeAfterResponse = false;
@@ -627,6 +626,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
 
     private void tryOn(Backend next) {
         tries++;
+        next.stats().onRetry();
         pick.addTried(next);
         backend = next;
         next.onStart();

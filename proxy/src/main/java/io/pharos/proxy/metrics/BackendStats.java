@@ -11,6 +11,7 @@ public final class BackendStats {
     private final LongAdder bytesSent = new LongAdder();
     private final LongAdder bytesReceived = new LongAdder();
     private final LongAdder ejections = new LongAdder();
+    private final LongAdder retries = new LongAdder();
 
     /** A response head from this backend with {@code status} (100..599) reached the client. */
     public void onResponse(int status) {
@@ -33,6 +34,15 @@ public final class BackendStats {
     /** The backend entered the ejected state (counted from published snapshots). */
     public void onEjected() {
         ejections.increment();
+    }
+
+    /** A request (L7) or connection (L4) that failed on another backend was tried here. */
+    public void onRetry() {
+        retries.increment();
+    }
+
+    public long retries() {
+        return retries.sum();
     }
 
     public long ejections() {

@@ -268,6 +268,11 @@ class HealthFailoverIT {
             answeredByB3++;
         }
         assertEquals(15, answeredByB3);
+        // every try after a request's first is a retry, counted on the backend it went to
+        long tries = backends.stream().mapToLong(b -> b.requestIds.size()).sum();
+        long retries = backends.stream().mapToLong(b -> proxySide(b.name).stats().retries()).sum();
+        assertEquals(tries - 15, retries, "pharos_backend_retries_total counts every retry");
+        assertTrue(retries > 0, "GETs needed retries: " + retries);
         for (RestartableBackend b : backends) {
             assertEquals(b.requestIds.stream().distinct().count(), b.requestIds.size(), b.name + " saw a request twice");
         }
