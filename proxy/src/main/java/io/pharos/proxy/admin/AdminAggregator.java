@@ -1,13 +1,24 @@
 package io.pharos.proxy.admin;
 
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
 
-/** Aggregates admin request bodies up to a limit; over it, answers 413 with a JSON body and closes. */
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Aggregates admin request bodies up to a limit; over it, answers 413 with a JSON body and closes.
+ * The close lingers: the client is usually still sending the body, and closing a socket with unread
+ * data resets it, which can destroy the 413 before the client reads it. So the output is shut down
+ * (the client sees the answer and EOF), the rest of the body is read and discarded by the aggregator,
+ * and the connection is closed when the client closes it or after {@link #LINGER_MILLIS}.
+ */
 final class AdminAggregator extends HttpObjectAggregator {
+    static final long LINGER_MILLIS = 2000;
     private final int max;
 
     AdminAggregator(int max) {
@@ -17,8 +28,16 @@ final class AdminAggregator extends HttpObjectAggregator {
 
     @Override
     protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
+        Channel ch = ctx.channel();
         ctx.writeAndFlush(AdminResponses.error(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
                         "request body over " + max + " bytes", false))
-                .addListener(ChannelFutureListener.CLOSE);
+                .addListener((ChannelFutureListener) f -> {
+                    if (f.isSuccess() && ch instanceof DuplexChannel d) {
+                        d.shutdownOutput();
+                        ch.eventLoop().schedule(() -> ch.close(), LINGER_MILLIS, TimeUnit.MILLISECONDS);
+                    } else {
+                        ch.close();
+                    }
+                });
     }
 }
