@@ -1,6 +1,6 @@
-package io.pharos.proxy.metrics;
+package io.pharos.health;
 
-/** JSON string quoting shared by the access log and the admin API (which write JSON by hand). */
+/** JSON string quoting for the code that writes JSON by hand: the proxy's admin API and access log, the sidecar's status. */
 public final class JsonText {
     private JsonText() {
     }

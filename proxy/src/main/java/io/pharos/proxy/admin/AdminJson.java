@@ -14,7 +14,7 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 
-import static io.pharos.proxy.metrics.JsonText.quote;
+import static io.pharos.health.JsonText.quote;
 
 /** The admin API's JSON documents, written by hand (no JSON library in the proxy). Any thread. */
 final class AdminJson {

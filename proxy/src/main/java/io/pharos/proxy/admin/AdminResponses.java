@@ -7,7 +7,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
-import io.pharos.proxy.metrics.JsonText;
+import io.pharos.health.JsonText;
 
 import java.nio.charset.StandardCharsets;
 

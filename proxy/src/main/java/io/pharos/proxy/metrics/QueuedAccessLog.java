@@ -1,5 +1,6 @@
 package io.pharos.proxy.metrics;
 
+import io.pharos.health.JsonText;
 import org.jctools.queues.MpscArrayQueue;
 
 import java.io.BufferedWriter;
