@@ -14,6 +14,16 @@ final class AliasTable {
     private final int[] alias;
     private final boolean uniform;
 
+    /**
+     * The table for {@code candidates}: the old balancer's table when it was built for the same backends
+     * and weights (a rebuild after a health flip elsewhere), else a new one. Control thread.
+     */
+    static AliasTable reuseOrBuild(Candidates candidates, Candidates oldCandidates, AliasTable oldTable) {
+        return oldTable != null && candidates.sameWeightedBackends(oldCandidates)
+                ? oldTable
+                : new AliasTable(candidates.weights, candidates.equalWeights);
+    }
+
     AliasTable(int[] weights, boolean equalWeights) {
         int n = weights.length;
         this.keep = new int[n];

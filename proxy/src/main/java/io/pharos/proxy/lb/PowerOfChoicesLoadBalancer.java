@@ -40,9 +40,9 @@ final class PowerOfChoicesLoadBalancer implements LoadBalancer {
         this.load = load;
         this.choiceCount = choiceCount;
         this.nanoClock = nanoClock;
-        this.table = old instanceof PowerOfChoicesLoadBalancer p && candidates.sameWeightedBackends(p.candidates)
-                ? p.table
-                : new AliasTable(candidates.weights, candidates.equalWeights);
+        this.table = old instanceof PowerOfChoicesLoadBalancer p
+                ? AliasTable.reuseOrBuild(candidates, p.candidates, p.table)
+                : AliasTable.reuseOrBuild(candidates, null, null);
     }
 
     @Override

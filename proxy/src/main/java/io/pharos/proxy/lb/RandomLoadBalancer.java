@@ -17,9 +17,9 @@ final class RandomLoadBalancer implements LoadBalancer {
     RandomLoadBalancer(LoadBalancer old, Candidates candidates, SlowStart slowStart) {
         this.candidates = candidates;
         this.slowStart = slowStart;
-        this.table = old instanceof RandomLoadBalancer r && candidates.sameWeightedBackends(r.candidates)
-                ? r.table
-                : new AliasTable(candidates.weights, candidates.equalWeights);
+        this.table = old instanceof RandomLoadBalancer r
+                ? AliasTable.reuseOrBuild(candidates, r.candidates, r.table)
+                : AliasTable.reuseOrBuild(candidates, null, null);
     }
 
     @Override
