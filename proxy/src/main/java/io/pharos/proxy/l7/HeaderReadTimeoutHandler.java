@@ -2,14 +2,12 @@ package io.pharos.proxy.l7;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.util.concurrent.ScheduledFuture;
-
-import java.util.concurrent.TimeUnit;
 
 /**
  * Slow-loris guard, in front of the request decoder: once the first byte of a request head arrives,
  * the whole head must arrive within the timeout, else {@link #TIMEOUT} is fired as a user event and the
- * frontend answers 408 and closes. The frontend re-arms it for every request. Loop-confined.
+ * frontend answers 408 and closes. The frontend re-arms it for every request; the deadline is a
+ * {@link LazyTimer}, so keep-alive requests do not each schedule and cancel a timer. Loop-confined.
  */
 final class HeaderReadTimeoutHandler extends ChannelInboundHandlerAdapter {
     /** User event fired when a request head took too long. */
@@ -23,8 +21,8 @@ final class HeaderReadTimeoutHandler extends ChannelInboundHandlerAdapter {
     private final long timeoutNanos;
     /** Loop-confined: whether the next bytes belong to a request head. */
     private boolean awaitingHead = true;
-    /** Loop-confined: the running timer, if any. */
-    private ScheduledFuture<?> timer;
+    /** Set once in handlerAdded. */
+    private LazyTimer timer;
     private ChannelHandlerContext ctx;
 
     HeaderReadTimeoutHandler(long timeoutNanos) {
@@ -34,12 +32,13 @@ final class HeaderReadTimeoutHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        this.timer = new LazyTimer(ctx.executor(), this::expired);
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (awaitingHead && timer == null) {
-            timer = ctx.executor().schedule(this::expired, timeoutNanos, TimeUnit.NANOSECONDS);
+        if (awaitingHead && !timer.isArmed()) {
+            timer.arm(timeoutNanos);
         }
         ctx.fireChannelRead(msg);
     }
@@ -47,7 +46,7 @@ final class HeaderReadTimeoutHandler extends ChannelInboundHandlerAdapter {
     /** The head of the current request was decoded. */
     void headReceived() {
         awaitingHead = false;
-        cancel();
+        timer.disarm();
     }
 
     /** The next bytes start a new request head. */
@@ -56,22 +55,19 @@ final class HeaderReadTimeoutHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void expired() {
-        timer = null;
         if (awaitingHead && ctx.channel().isActive()) {
             ctx.fireUserEventTriggered(TIMEOUT);
         }
     }
 
-    private void cancel() {
-        if (timer != null) {
-            timer.cancel(false);
-            timer = null;
-        }
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        timer.stop();
+        ctx.fireChannelInactive();
     }
 
     @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
-        cancel();
-        ctx.fireChannelInactive();
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        timer.stop();
     }
 }

@@ -25,7 +25,6 @@ import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import io.pharos.proxy.cluster.Backend;
 import io.pharos.proxy.cluster.ClusterSnapshot;
 import io.pharos.proxy.config.PharosConfig;
@@ -39,7 +38,6 @@ import io.pharos.proxy.proxyprotocol.ProxyProtocol;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The client side of one HTTP/1.1 connection, and the exchange in flight on it. It picks a backend per
@@ -93,7 +91,10 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     private boolean clientHttp10;
     /** The client's {@code Upgrade} header when it asked to switch protocols (HTTP/1.1 connections only), else null. */
     private String upgrade;
-    private ScheduledFuture<?> requestTimer;
+    /** The wait for the response head of the current try; set once in handlerAdded, armed per try. */
+    private LazyTimer requestTimer;
+    /** The exchange {@link #requestTimer} was armed for. */
+    private int requestTimerExchange;
     /** {@link System#nanoTime()} when {@link #requestTimer} started: the backend latency sample (peak-ewma) runs from here. */
     private long requestSentNanos;
     /** Body pieces sent so far, kept (up to {@code retries.replay-buffer}) for a retry on another backend. */
@@ -119,6 +120,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         this.headTimeout = ctx.pipeline().get(HeaderReadTimeoutHandler.class);
         this.encoder = ctx.pipeline().get(ProxyResponseEncoder.class);
         this.latency = listener.metrics().latencySink(ctx.channel().eventLoop());
+        this.requestTimer = new LazyTimer(ctx.executor(), this::requestTimerExpired);
     }
 
     @Override
@@ -338,7 +340,6 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
 
     /** Bounds the wait for the response head: the rest of the request timeout, or less if a retry could follow. */
     private void startRequestTimer() {
-        final int id = exchangeId;
         requestSentNanos = System.nanoTime();
         long now = ctx.executor().ticker().nanoTime();
         long total = clusterConfig.timeouts().request().toNanos();
@@ -349,19 +350,18 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         boolean retriable = RetryPolicy.mayRetry(clusterConfig.retries(), idempotent, replay.isReplayable(), tries)
                 && listener.cluster().snapshot().usableCount() > pick.triedCount();
         long timeout = RetryPolicy.tryTimeoutNanos(clusterConfig.retries(), total, requestDeadlineNanos - now, retriable);
-        requestTimer = ctx.executor().schedule(() -> {
-            requestTimer = null;
-            if (id == exchangeId && backendChannel != null && !responseStarted) {
-                onBackendTimeout();
-            }
-        }, timeout, TimeUnit.NANOSECONDS);
+        requestTimerExchange = exchangeId;
+        requestTimer.arm(timeout);
+    }
+
+    private void requestTimerExpired() {
+        if (requestTimerExchange == exchangeId && backendChannel != null && !responseStarted) {
+            onBackendTimeout();
+        }
     }
 
     private void cancelRequestTimer() {
-        if (requestTimer != null) {
-            requestTimer.cancel(false);
-            requestTimer = null;
-        }
+        requestTimer.disarm();
     }
 
     // ------------------------------------------------------------------ response side (called by HttpBackendHandler)
@@ -399,7 +399,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
             ctx.write(resp, ctx.voidPromise());
             return;
         }
-        if (requestTimer != null) {
+        if (requestTimer.isArmed()) {
             long now = System.nanoTime();
             backend.recordLatencyNanos(now - requestSentNanos, now);
         }
@@ -772,6 +772,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        requestTimer.stop();
         exchangeId++;
         endRetries();
         Backend b = backend;

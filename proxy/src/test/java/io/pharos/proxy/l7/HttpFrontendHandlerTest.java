@@ -111,6 +111,25 @@ class HttpFrontendHandlerTest {
     }
 
     @Test
+    void headerReadTimeoutOfASecondRequestCountsFromItsOwnFirstByte() throws Exception {
+        pipeline("http { header-read-timeout = 2s }");
+        cluster.setDraining("b1", true);
+        send("GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+        assertTrue(written().startsWith("HTTP/1.1 503"), "first request answered, connection kept");
+        ch.advanceTimeBy(1500, TimeUnit.MILLISECONDS);
+        ch.runScheduledPendingTasks();
+        send("GET / HTTP/1.1\r\nHost: t\r\n");
+        ch.advanceTimeBy(1900, TimeUnit.MILLISECONDS);
+        ch.runScheduledPendingTasks();
+        assertEquals("", written(), "the second head has had 1.9 s of its 2 s");
+        assertTrue(ch.isActive());
+        ch.advanceTimeBy(100, TimeUnit.MILLISECONDS);
+        ch.runScheduledPendingTasks();
+        // after an earlier response on the connection the timeout closes it without a 408 (responseStarted stays set)
+        assertFalse(ch.isActive(), "closed 2 s after the second head began");
+    }
+
+    @Test
     void allBackendsDrainedGives503AndKeepsTheConnection() throws Exception {
         pipeline("");
         cluster.setDraining("b1", true);
