@@ -4,7 +4,6 @@ import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpContent;
 
 import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Keeps the request body pieces sent to a backend, up to a byte limit, so that the request can be sent
@@ -12,7 +11,7 @@ import java.util.List;
  * is no longer replayable. Confined to the event loop of one client connection; reused per request.
  */
 public final class ReplayBuffer {
-    private final List<HttpContent> pieces = new ArrayList<>();
+    private final ArrayList<HttpContent> pieces = new ArrayList<>();
     /** Written by the owning loop: the limit for the current request. */
     private int limit;
     /** Written by the owning loop. */
@@ -49,15 +48,16 @@ public final class ReplayBuffer {
 
     /** Writes duplicates of the kept pieces to {@code ch} (not flushed); the buffer keeps its own. */
     public void writeTo(Channel ch) {
-        for (HttpContent c : pieces) {
-            ch.write(c.retainedDuplicate(), ch.voidPromise());
+        // indexed loops: called on every exchange, mostly with nothing kept; an iterator would be garbage each time
+        for (int i = 0; i < pieces.size(); i++) {
+            ch.write(pieces.get(i).retainedDuplicate(), ch.voidPromise());
         }
     }
 
     /** Releases the kept pieces. */
     public void clear() {
-        for (HttpContent c : pieces) {
-            c.release();
+        for (int i = 0; i < pieces.size(); i++) {
+            pieces.get(i).release();
         }
         pieces.clear();
     }

@@ -3,9 +3,7 @@ package io.pharos.proxy.l7;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoop;
-import io.netty.handler.timeout.IdleStateHandler;
 
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
@@ -37,7 +35,7 @@ public final class HttpProxyInitializer extends ChannelInitializer<Channel> {
     public void initHttp1(Channel ch) {
         var http = listener.http();
         ch.pipeline()
-                .addLast(IDLE, new IdleStateHandler(0, 0, http.idleTimeout().toMillis(), TimeUnit.MILLISECONDS))
+                .addLast(IDLE, new IdleTimeoutHandler(http.idleTimeout().toNanos()))
                 .addLast(HEAD_TIMEOUT, new HeaderReadTimeoutHandler(http.headerReadTimeout().toNanos()))
                 .addLast(DECODER, new ProxyRequestDecoder(HttpLimits.decoderConfig(http.maxRequestLine(), http.maxHeaderSize())))
                 .addLast(ENCODER, new ProxyResponseEncoder())

@@ -3,7 +3,6 @@ package io.pharos.proxy.l7;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.pharos.proxy.cluster.Cluster;
 import io.pharos.proxy.config.ConfigLoader;
 import io.pharos.proxy.config.PharosConfig;
@@ -144,10 +143,21 @@ class HttpFrontendHandlerTest {
     }
 
     @Test
-    void idleTimeoutIsAnIdleStateHandlerOnTheConfiguredTime() throws Exception {
+    void idleConnectionClosesAfterTheConfiguredTimeCountedFromTheLastActivity() throws Exception {
         pipeline("http { idle-timeout = 7s }");
-        IdleStateHandler idle = ch.pipeline().get(IdleStateHandler.class);
-        assertEquals(7000, idle.getAllIdleTimeInMillis());
+        ch.advanceTimeBy(6900, TimeUnit.MILLISECONDS);
+        ch.runScheduledPendingTasks();
+        assertTrue(ch.isActive(), "idle 6.9 s of 7");
+        cluster.setDraining("b1", true);
+        send("GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+        assertTrue(written().startsWith("HTTP/1.1 503"));
+        ch.advanceTimeBy(6900, TimeUnit.MILLISECONDS);
+        ch.runScheduledPendingTasks();
+        assertTrue(ch.isActive(), "idle 6.9 s since the request and its answer");
+        ch.advanceTimeBy(100, TimeUnit.MILLISECONDS);
+        ch.runScheduledPendingTasks();
+        assertFalse(ch.isActive(), "closed after 7 s idle");
+        assertEquals("", written(), "an idle close sends nothing");
     }
 
 }
