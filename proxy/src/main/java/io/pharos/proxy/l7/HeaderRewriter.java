@@ -17,6 +17,8 @@ final class HeaderRewriter {
     static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
     static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
     private static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
+    private static final AsciiString HTTPS = AsciiString.cached("https");
+    private static final AsciiString HTTP = AsciiString.cached("http");
 
     private HeaderRewriter() {
     }
@@ -26,12 +28,13 @@ final class HeaderRewriter {
      * Upgrade and every Proxy-* header. Framing is set again by the caller.
      */
     static void removeHopByHop(HttpHeaders headers) {
-        List<String> connection = headers.getAll(HttpHeaderNames.CONNECTION);
-        for (String value : connection) {
-            for (String token : value.split(",")) {
-                String name = token.trim();
-                if (!name.isEmpty()) {
-                    headers.remove(name);
+        if (headers.contains(HttpHeaderNames.CONNECTION)) {
+            for (String value : headers.getAll(HttpHeaderNames.CONNECTION)) {
+                for (String token : value.split(",")) {
+                    String name = token.trim();
+                    if (!name.isEmpty()) {
+                        headers.remove(name);
+                    }
                 }
             }
         }
@@ -63,24 +66,30 @@ final class HeaderRewriter {
         return false;
     }
 
-    /** Appends the client to X-Forwarded-For, and the scheme and host to X-Forwarded-Proto / -Host. */
-    static void addForwarded(HttpHeaders headers, SocketAddress client, boolean tls) {
-        String ip = client instanceof InetSocketAddress isa && isa.getAddress() != null
+    /**
+     * The client's address as X-Forwarded-For carries it (the IP literal). Formatting it costs a few
+     * allocations, so callers compute it once per client connection.
+     */
+    static String clientIp(SocketAddress client) {
+        return client instanceof InetSocketAddress isa && isa.getAddress() != null
                 ? isa.getAddress().getHostAddress() : String.valueOf(client);
-        append(headers, X_FORWARDED_FOR, ip);
-        append(headers, X_FORWARDED_PROTO, tls ? "https" : "http");
+    }
+
+    /** Appends {@code clientIp} to X-Forwarded-For, and the scheme and host to X-Forwarded-Proto / -Host. */
+    static void addForwarded(HttpHeaders headers, String clientIp, boolean tls) {
+        append(headers, X_FORWARDED_FOR, clientIp);
+        append(headers, X_FORWARDED_PROTO, tls ? HTTPS : HTTP);
         String host = headers.get(HttpHeaderNames.HOST);
         if (host != null) {
             append(headers, X_FORWARDED_HOST, host);
         }
     }
 
-    private static void append(HttpHeaders headers, AsciiString name, String value) {
-        List<String> existing = headers.getAll(name);
-        if (existing.isEmpty()) {
+    private static void append(HttpHeaders headers, AsciiString name, CharSequence value) {
+        if (!headers.contains(name)) {
             headers.set(name, value);
         } else {
-            headers.set(name, String.join(", ", existing) + ", " + value);
+            headers.set(name, String.join(", ", headers.getAll(name)) + ", " + value);
         }
     }
 }

@@ -60,6 +60,9 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     private HeaderReadTimeoutHandler headTimeout;
     private ProxyResponseEncoder encoder;
     private State state = State.WAIT_HEAD;
+    /** The client (as announced by a PROXY header, else the peer) and its IP literal; set on the first request. */
+    private SocketAddress clientAddress;
+    private String clientIp;
     /** This loop's latency recorder; set once in handlerAdded. */
     private LatencyHistogram.Sink latency;
 
@@ -244,8 +247,13 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
             h.set(HttpHeaderNames.UPGRADE, upgrade);
             h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
         }
-        SocketAddress client = ProxyProtocol.clientAddress(ctx.channel());
-        HeaderRewriter.addForwarded(h, client, listener.tls());
+        if (clientAddress == null) {
+            // fixed for the connection's life (a PROXY header, if any, came before the first request)
+            clientAddress = ProxyProtocol.clientAddress(ctx.channel());
+            clientIp = HeaderRewriter.clientIp(clientAddress);
+        }
+        SocketAddress client = clientAddress;
+        HeaderRewriter.addForwarded(h, clientIp, listener.tls());
         req.setProtocolVersion(HttpVersion.HTTP_1_1);
 
         ClusterSnapshot snapshot = listener.cluster().snapshot();

@@ -29,11 +29,20 @@ class HeaderRewriterTest {
     void appendsForwardedHeaders() {
         HttpHeaders h = new DefaultHttpHeaders().add("Host", "a.example").add("X-Forwarded-For", "1.1.1.1")
                 .add("X-Forwarded-For", "2.2.2.2");
-        HeaderRewriter.addForwarded(h, new InetSocketAddress("127.0.0.9", 5555), true);
+        HeaderRewriter.addForwarded(h, HeaderRewriter.clientIp(new InetSocketAddress("127.0.0.9", 5555)), true);
         assertEquals("1.1.1.1, 2.2.2.2, 127.0.0.9", h.get("x-forwarded-for"));
         assertEquals("https", h.get("x-forwarded-proto"));
         assertEquals("a.example", h.get("x-forwarded-host"));
         assertEquals(1, h.getAll("x-forwarded-for").size());
+    }
+
+    @Test
+    void setsForwardedHeadersWhenTheClientSentNone() {
+        HttpHeaders h = new DefaultHttpHeaders().add("Host", "b.example");
+        HeaderRewriter.addForwarded(h, HeaderRewriter.clientIp(new InetSocketAddress("::1", 5555)), false);
+        assertEquals("0:0:0:0:0:0:0:1", h.get("x-forwarded-for"));
+        assertEquals("http", h.get("x-forwarded-proto"));
+        assertEquals("b.example", h.get("x-forwarded-host"));
     }
 
     @Test
