@@ -15,7 +15,8 @@ final class HttpLimits {
                 .setMaxInitialLineLength(maxInitialLine)
                 .setMaxHeaderSize(maxHeaderSize)
                 .setMaxChunkSize(MAX_CHUNK_SIZE)
-                .setValidateHeaders(true)
+                .setHeadersFactory(SizedHeadersFactory.HEADERS)
+                .setTrailersFactory(SizedHeadersFactory.TRAILERS)
                 .setAllowDuplicateContentLengths(false)
                 .setStrictLineParsing(true)
                 .setChunkedSupported(true);
