@@ -3,6 +3,7 @@ package io.pharos.proxy.l7;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -49,12 +50,23 @@ final class UpgradeRelay {
         }
     }
 
-    /** One direction: what this channel reads goes to {@code peer}. */
-    private static final class Side extends ChannelInboundHandlerAdapter {
+    /**
+     * One direction: what this channel reads goes to {@code peer}. It is also the listener of its own
+     * writes (one write in flight at a time: the next read is asked for when it completes), so relaying
+     * a piece allocates no listener.
+     */
+    private static final class Side extends ChannelInboundHandlerAdapter implements ChannelFutureListener {
         private final Channel peer;
+        /** Set once in handlerAdded, on the loop. */
+        private ChannelHandlerContext ctx;
 
         Side(Channel peer) {
             this.peer = peer;
+        }
+
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            this.ctx = ctx;
         }
 
         @Override
@@ -68,13 +80,17 @@ final class UpgradeRelay {
                 buf.release();
                 return;
             }
-            peer.writeAndFlush(buf).addListener((ChannelFutureListener) f -> {
-                if (f.isSuccess()) {
-                    ctx.read();
-                } else {
-                    closeBoth(ctx);
-                }
-            });
+            peer.writeAndFlush(buf).addListener(this);
+        }
+
+        /** A write to {@code peer} completed. */
+        @Override
+        public void operationComplete(ChannelFuture f) {
+            if (f.isSuccess()) {
+                ctx.read();
+            } else {
+                closeBoth(ctx);
+            }
         }
 
         @Override
