@@ -3,6 +3,7 @@ package io.pharos.proxy.l7;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.HttpDecoderConfig;
 
 import java.util.function.Function;
 
@@ -20,10 +21,13 @@ public final class HttpProxyInitializer extends ChannelInitializer<Channel> {
 
     private final ListenerContext listener;
     private final Function<EventLoop, BackendConnectionPool> pools;
+    /** Built once: the decoders copy what they need from it, and nothing changes it after. */
+    private final HttpDecoderConfig decoderConfig;
 
     public HttpProxyInitializer(ListenerContext listener, Function<EventLoop, BackendConnectionPool> pools) {
         this.listener = listener;
         this.pools = pools;
+        this.decoderConfig = HttpLimits.decoderConfig(listener.http().maxRequestLine(), listener.http().maxHeaderSize());
     }
 
     @Override
@@ -37,7 +41,7 @@ public final class HttpProxyInitializer extends ChannelInitializer<Channel> {
         ch.pipeline()
                 .addLast(IDLE, new IdleTimeoutHandler(http.idleTimeout().toNanos()))
                 .addLast(HEAD_TIMEOUT, new HeaderReadTimeoutHandler(http.headerReadTimeout().toNanos()))
-                .addLast(DECODER, new ProxyRequestDecoder(HttpLimits.decoderConfig(http.maxRequestLine(), http.maxHeaderSize())))
+                .addLast(DECODER, new ProxyRequestDecoder(decoderConfig))
                 .addLast(ENCODER, new ProxyResponseEncoder())
                 .addLast(FRONTEND, new HttpFrontendHandler(listener, pools.apply(ch.eventLoop())));
     }
