@@ -27,6 +27,7 @@ import io.pharos.proxy.config.PharosConfig.SniCertificate;
 import io.pharos.proxy.config.PharosConfig.StatusRange;
 import io.pharos.proxy.config.PharosConfig.TimeoutConfig;
 import io.pharos.proxy.config.PharosConfig.TlsConfig;
+import io.pharos.proxy.config.PharosConfig.UpstreamProtocol;
 import io.pharos.proxy.config.PharosConfig.UpstreamTlsConfig;
 
 import java.nio.file.Files;
@@ -276,8 +277,12 @@ public final class ConfigLoader {
         ProxyProtocolVersion send = pp.enumValue("send", ProxyProtocolVersion.NONE, ProxyProtocolVersion.class);
         pp.finish();
         Optional<UpstreamTlsConfig> upstreamTls = r.has("upstream-tls") ? upstreamTls(r.object("upstream-tls"), base) : Optional.empty();
+        UpstreamProtocol protocol = r.enumValue("protocol", UpstreamProtocol.HTTP1, UpstreamProtocol.class);
+        if (protocol == UpstreamProtocol.H2 && send != ProxyProtocolVersion.NONE) {
+            r.problem("proxy-protocol.send", "not with protocol = h2 (an HTTP/2 connection carries many clients' streams)");
+        }
         return new ClusterConfig(name, balancer, List.copyOf(backends), new HealthConfig(active, passive), retries, timeouts,
-                send, upstreamTls);
+                send, upstreamTls, protocol);
     }
 
     private static Optional<UpstreamTlsConfig> upstreamTls(ConfigReader r, Path base) {

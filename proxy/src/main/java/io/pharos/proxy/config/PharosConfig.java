@@ -204,6 +204,13 @@ public record PharosConfig(
     public record UpstreamTlsConfig(Optional<Path> caFile, Optional<String> serverName, boolean insecureSkipVerify) {
     }
 
+    /**
+     * The protocol spoken to a cluster's backends ({@code protocol}): pooled HTTP/1.1 keep-alive
+     * connections, or HTTP/2 with streams multiplexed over a few connections per event loop and backend
+     * (h2c with prior knowledge, or {@code h2} chosen by ALPN with {@code upstream-tls}).
+     */
+    public enum UpstreamProtocol { HTTP1, H2 }
+
     public record ClusterConfig(
             String name,
             BalancerConfig balancer,
@@ -212,6 +219,7 @@ public record PharosConfig(
             RetryConfig retries,
             TimeoutConfig timeouts,
             ProxyProtocolVersion proxyProtocolSend,
-            Optional<UpstreamTlsConfig> upstreamTls) {
+            Optional<UpstreamTlsConfig> upstreamTls,
+            UpstreamProtocol protocol) {
     }
 }
