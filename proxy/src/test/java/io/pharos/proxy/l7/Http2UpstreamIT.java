@@ -1,12 +1,27 @@
 package io.pharos.proxy.l7;
 
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
 import io.pharos.proxy.cluster.Backend;
+import io.pharos.proxy.server.Transport;
 import io.pharos.proxy.testing.Http2TestBackend;
 import io.pharos.proxy.testing.ProxyHarness;
 import io.pharos.proxy.tls.TestPki;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -256,6 +271,72 @@ class Http2UpstreamIT {
                 assertTrue(b1.connections() <= 2, "connections: " + b1.connections());
             } finally {
                 b1.close();
+            }
+        }
+    }
+
+    @Test
+    void refusedStreamsAreRetriedEvenWhenNotIdempotent() throws Exception {
+        try (ProxyHarness h = new ProxyHarness()) {
+            Http2TestBackend b1 = Http2TestBackend.start("b1", h.backendGroup(), 0);
+            Http2TestBackend b2 = Http2TestBackend.start("b2", h.backendGroup(), 0);
+            try {
+                h.start(config("balancer = round-robin\n retries { attempts = 2, budget-percent = 100 }", b1, b2));
+                b1.refuseNext(1000);
+                b2.refuseNext(1000);
+                // with both refusing there is nothing left to try: 502 naming the refusal
+                HttpResponse<byte[]> refused = send(HttpRequest.newBuilder(URI.create(h.url("/r")))
+                        .POST(HttpRequest.BodyPublishers.ofString("once")).timeout(Duration.ofSeconds(30)).build());
+                assertEquals(502, refused.statusCode());
+                assertTrue(new String(refused.body()).contains("REFUSED_STREAM"), new String(refused.body()));
+                b2.refuseNext(0);
+                for (int i = 0; i < 10; i++) {
+                    HttpResponse<byte[]> r = send(HttpRequest.newBuilder(URI.create(h.url("/post?i=" + i)))
+                            .POST(HttpRequest.BodyPublishers.ofString("payload-" + i)).timeout(Duration.ofSeconds(30)).build());
+                    assertEquals(200, r.statusCode(), new String(r.body()));
+                    assertTrue(new String(r.body()).startsWith("b2 "), new String(r.body()));
+                    assertTrue(new String(r.body()).endsWith("bytes=" + ("payload-" + i).length()), new String(r.body()));
+                }
+                assertEquals(0, b1.streams());
+                assertTrue(b1.refused() >= 5, "refused by b1: " + b1.refused());
+                assertTrue(backend(h, "b2").stats().retries() >= 5);
+            } finally {
+                b1.close();
+                b2.close();
+            }
+        }
+    }
+
+    @Test
+    void aTlsBackendThatDoesNotChooseH2IsAFailure() throws Exception {
+        TestPki pki = TestPki.create(dir);
+        TestPki.Leaf leaf = pki.leaf("h1-backend", "backend.internal", "backend.internal");
+        SslContext serverTls = SslContextBuilder.forServer(leaf.cert().toFile(), leaf.key().toFile()).build();
+        try (ProxyHarness h = new ProxyHarness()) {
+            Channel h1Only = new ServerBootstrap().group(h.backendGroup()).channel(Transport.best().serverChannel())
+                    .childHandler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            ch.pipeline().addLast(serverTls.newHandler(ch.alloc()), new HttpServerCodec(), new HttpObjectAggregator(1 << 16),
+                                    new SimpleChannelInboundHandler<FullHttpRequest>() {
+                                        @Override
+                                        protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest msg) {
+                                            ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK));
+                                        }
+                                    });
+                        }
+                    }).bind("127.0.0.1", 0).sync().channel();
+            try {
+                InetSocketAddress a = (InetSocketAddress) h1Only.localAddress();
+                h.start("pharos {\n workers = 1\n listeners = [ { name = web, listen = \"127.0.0.1:0\", protocol = http, cluster = app } ]\n"
+                        + " clusters { app { protocol = h2\n backends = [ { name = b1, address = \"127.0.0.1:" + a.getPort() + "\" } ]\n"
+                        + " upstream-tls { ca-file = \"" + pki.caCert() + "\", server-name = backend.internal } } }\n}\n");
+                HttpResponse<byte[]> r = send(HttpRequest.newBuilder(URI.create(h.url("/"))).timeout(Duration.ofSeconds(30)).build());
+                assertEquals(502, r.statusCode());
+                assertTrue(new String(r.body()).contains("did not choose h2 by ALPN"), new String(r.body()));
+                assertTrue(backend(h, "b1").failures() >= 1);
+            } finally {
+                h1Only.close().sync();
             }
         }
     }

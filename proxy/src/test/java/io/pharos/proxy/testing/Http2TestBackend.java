@@ -13,6 +13,8 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
+import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
+import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2Headers;
@@ -52,6 +54,9 @@ public final class Http2TestBackend implements AutoCloseable {
     private final AtomicInteger connections = new AtomicInteger();
     private final AtomicInteger streams = new AtomicInteger();
     private final AtomicInteger maxOpenStreams = new AtomicInteger();
+    /** Streams still to refuse with RST_STREAM(REFUSED_STREAM) before processing any. */
+    private final AtomicInteger toRefuse = new AtomicInteger();
+    private final AtomicInteger refused = new AtomicInteger();
     private final List<Http2Headers> seen = new CopyOnWriteArrayList<>();
     private final Map<Channel, AtomicInteger> open = new ConcurrentHashMap<>();
     private Channel server;
@@ -133,6 +138,16 @@ public final class Http2TestBackend implements AutoCloseable {
         return maxOpenStreams.get();
     }
 
+    /** Refuses the next {@code n} streams with RST_STREAM(REFUSED_STREAM), unprocessed and uncounted in {@link #streams()}. */
+    public void refuseNext(int n) {
+        toRefuse.set(n);
+    }
+
+    /** Streams refused so far. */
+    public int refused() {
+        return refused.get();
+    }
+
     /** The request HEADERS of every stream, in arrival order. */
     public List<Http2Headers> seen() {
         return seen;
@@ -194,6 +209,11 @@ public final class Http2TestBackend implements AutoCloseable {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             if (msg instanceof Http2HeadersFrame hf) {
+                if (request == null && b.toRefuse.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                    b.refused.incrementAndGet();
+                    ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.REFUSED_STREAM));
+                    return;
+                }
                 if (request == null) {
                     request = hf.headers();
                     b.streams.incrementAndGet();
