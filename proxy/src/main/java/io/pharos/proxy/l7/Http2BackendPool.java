@@ -115,11 +115,15 @@ final class Http2BackendPool implements UpstreamChannels {
     void dispatch(Backend backend, ClusterConfig cluster, Promise<Channel> p) {
         PerBackend pb = backends.computeIfAbsent(backend, b -> new PerBackend());
         Http2BackendConnection c = choose(pb.connections, cluster);
-        if (c == null) {
-            c = connect(backend, cluster, pb.knownLimit);
-            pb.connections.add(c);
+        if (c != null) {
+            c.assign(p);
+            return;
         }
+        // listed and waited on before connecting: a connect that fails at once removes it and fails p with its cause
+        c = new Http2BackendConnection(this, backend, cluster, pb.knownLimit);
+        pb.connections.add(c);
         c.assign(p);
+        connect(c);
     }
 
     /**
@@ -143,11 +147,13 @@ final class Http2BackendPool implements UpstreamChannels {
         return connecting;
     }
 
-    private Http2BackendConnection connect(Backend backend, ClusterConfig cluster, int assumedLimit) {
-        Http2BackendConnection conn = new Http2BackendConnection(this, backend, cluster, assumedLimit);
+    private void connect(Http2BackendConnection conn) {
+        Backend backend = conn.backend();
+        ClusterConfig cluster = conn.cluster();
         boolean tls = cluster.upstreamTls().isPresent();
         if (tls && upstreamTls == null) {
-            throw new IllegalStateException("upstream TLS requested but not configured for this pool");
+            conn.fail(new IllegalStateException("upstream TLS requested but not configured for this pool"));
+            return;
         }
         backend.onConnectionOpened();
         ChannelFuture f = bootstrap.clone()
@@ -175,7 +181,6 @@ final class Http2BackendPool implements UpstreamChannels {
                 conn.fail(done.cause());
             }
         });
-        return conn;
     }
 
     static Http2FrameCodec newFrameCodec() {

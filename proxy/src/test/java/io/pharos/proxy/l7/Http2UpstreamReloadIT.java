@@ -128,6 +128,23 @@ class Http2UpstreamReloadIT {
     }
 
     @Test
+    void theConnectionsOfABackendRemovedByReloadClose() throws Exception {
+        h.start(config("h2"));
+        try (RawHttp c = new RawHttp(front)) {
+            assertEquals(200, c.send("GET /one HTTP/1.1\r\nHost: t\r\n\r\n").read().status());
+        }
+        Backend old = midBackend();
+        assertEquals(1, old.connections().size(), "the HTTP/2 connection stays open for the next streams");
+        ReloadResult r = reload(config("h2").replace("{ name = mid, address", "{ name = mid2, address"));
+        assertTrue(r.ok(), r.toString());
+        assertTrue(await(Duration.ofSeconds(10), () -> old.connections().isEmpty()), "still open: " + old.connections().size());
+        try (RawHttp c = new RawHttp(front)) {
+            assertEquals(200, c.send("GET /two HTTP/1.1\r\nHost: t\r\n\r\n").read().status());
+        }
+        assertEquals(1, h.runtime().server().cluster("app").snapshot().member("mid2").backend().stats().h2Streams());
+    }
+
+    @Test
     void upgradeRequestsToAnH2ClusterGoOverHttp1() throws Exception {
         h.start(config("h2"));
         try (RawHttp c = new RawHttp(front)) {
