@@ -43,7 +43,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The client side of one HTTP/1.1 connection, and the exchange in flight on it. It picks a backend per
- * request, leases a pooled connection on its own event loop (or opens one there), and streams the
+ * request, leases a pooled connection on its own event loop (or opens one there; for a cluster with
+ * {@code protocol = h2}, a stream on a shared HTTP/2 connection: see {@link UpstreamChannels}), and streams the
  * request and the response through with backpressure: each side is read only while the other side can
  * take more. One exchange at a time per connection; pipelined requests wait in {@link #inbound}.
  *
