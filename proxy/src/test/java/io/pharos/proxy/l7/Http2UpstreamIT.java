@@ -17,10 +17,12 @@ import io.pharos.proxy.cluster.Backend;
 import io.pharos.proxy.server.Transport;
 import io.pharos.proxy.testing.Http2TestBackend;
 import io.pharos.proxy.testing.ProxyHarness;
+import io.pharos.proxy.testing.ProxyProcess;
 import io.pharos.proxy.tls.TestPki;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -149,12 +151,19 @@ class Http2UpstreamIT {
     }
 
     @Test
-    void largeBodiesStreamBothWays() throws Exception {
+    void largeBodiesStreamBothWaysThroughAProxyWithABoundedHeap() throws Exception {
         try (ProxyHarness h = new ProxyHarness()) {
             Http2TestBackend b1 = Http2TestBackend.start("b1", h.backendGroup(), 0);
             try {
-                h.start(config("timeouts { request = 60s }", b1));
-                int size = 32 << 20;
+                int port = ProxyProcess.freePort();
+                int admin = ProxyProcess.freePort();
+                Path conf = dir.resolve("large.conf");
+                Files.writeString(conf, "pharos { workers = 1\n admin { listen = \"127.0.0.1:" + admin + "\" }\n"
+                        + " listeners = [ { name = web, listen = \"127.0.0.1:" + port + "\", protocol = http, cluster = app } ]\n"
+                        + " clusters { app { protocol = h2, timeouts { request = 60s }\n backends = [ { name = b1, address = \""
+                        + b1.address() + "\" } ] } } }\n");
+                // 64 MiB each way through a proxy whose heap (and so direct memory) is 64 MiB: it cannot hold the body
+                int size = 64 << 20;
                 byte[] body = new byte[size];
                 new Random(32).nextBytes(body);
                 Path in = dir.resolve("large-in.bin");
@@ -162,16 +171,34 @@ class Http2UpstreamIT {
                 Files.write(in, body);
                 CRC32 sent = new CRC32();
                 sent.update(body);
-                // curl reads the echo while it sends, as a streaming client must (the body is never whole in the proxy)
-                TestPki.Result echo = TestPki.run(List.of("curl", "-sS", "--max-time", "120", "--http1.1",
-                        "--data-binary", "@" + in, "-o", out.toString(), "-w", "%{http_code}", h.url("/echo")), 150);
-                assertEquals("200", echo.output().trim());
-                assertEquals(size, Files.size(out));
-                CRC32 got = new CRC32();
-                got.update(Files.readAllBytes(out));
-                assertEquals(sent.getValue(), got.getValue());
-                assertEquals(size, backend(h, "b1").stats().bytesSent());
-                assertEquals(size, backend(h, "b1").stats().bytesReceived());
+                body = null;
+                try (ProxyProcess proxy = ProxyProcess.start(List.of("-Xmx64m", "-XX:+ExitOnOutOfMemoryError",
+                        "-Dio.netty.leakDetectionLevel=paranoid"), "proxy", "-c", conf.toString())) {
+                    proxy.awaitPort(port, Duration.ofSeconds(30));
+                    // curl reads the echo while it sends, as a streaming client must
+                    TestPki.Result echo = TestPki.run(List.of("curl", "-sS", "--max-time", "150", "--http1.1",
+                            "--data-binary", "@" + in, "-o", out.toString(), "-w", "%{http_code}",
+                            "http://127.0.0.1:" + port + "/echo"), 180);
+                    assertEquals("200", echo.output().trim());
+                    assertEquals(size, Files.size(out));
+                    CRC32 got = new CRC32();
+                    try (InputStream r = Files.newInputStream(out)) {
+                        byte[] buf = new byte[1 << 16];
+                        int k;
+                        while ((k = r.read(buf)) > 0) {
+                            got.update(buf, 0, k);
+                        }
+                    }
+                    assertEquals(sent.getValue(), got.getValue());
+                    assertTrue(proxy.isAlive(), "proxy survived with -Xmx64m:\n" + proxy.output());
+                    HttpResponse<String> clusters = CLIENT.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin + "/clusters/app"))
+                            .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+                    assertTrue(clusters.body().contains("\"h2Streams\":1,"), clusters.body());
+                    assertTrue(clusters.body().contains("\"openConnections\":1,"), clusters.body());
+                    assertTrue(clusters.body().contains("\"bytesSent\":" + size + ","), clusters.body());
+                    assertTrue(clusters.body().contains("\"bytesReceived\":" + size + ","), clusters.body());
+                    assertTrue(!proxy.output().contains("LEAK"), proxy.output());
+                }
             } finally {
                 b1.close();
             }
