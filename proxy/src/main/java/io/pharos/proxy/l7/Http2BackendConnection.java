@@ -4,6 +4,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
+import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2GoAwayFrame;
 import io.netty.handler.codec.http2.Http2SettingsFrame;
 import io.netty.handler.codec.http2.Http2StreamChannel;
@@ -26,7 +28,8 @@ import java.util.concurrent.TimeUnit;
  * One HTTP/2 connection to a backend and the streams on it, in a {@link Http2BackendPool}; also the
  * last handler of the connection's pipeline. It is usable once the backend's SETTINGS arrived (and, over
  * TLS, ALPN chose {@code h2}); until then, exchanges that chose it wait in {@link #waiters}. It opens at
- * most SETTINGS_MAX_CONCURRENT_STREAMS streams at a time; after a GOAWAY, or when its backend is removed
+ * most SETTINGS_MAX_CONCURRENT_STREAMS streams at a time (and at most
+ * {@link Http2BackendPool#MAX_STREAMS_PER_CONNECTION}); after a GOAWAY, or when its backend is removed
  * by a reload, it opens none and closes when its last stream ends.
  *
  * <p>Loop-confined: every method runs on the pool's event loop.
@@ -147,7 +150,8 @@ final class Http2BackendConnection extends ChannelInboundHandlerAdapter {
 
     /** The backend's SETTINGS: the stream limit is now known; the first ones make the connection ready. */
     void onSettings(Long maxConcurrentStreams) {
-        limit = maxConcurrentStreams == null ? Integer.MAX_VALUE : (int) Math.min(Integer.MAX_VALUE, Math.max(1, maxConcurrentStreams));
+        limit = maxConcurrentStreams == null ? Http2BackendPool.MAX_STREAMS_PER_CONNECTION
+                : (int) Math.min(Http2BackendPool.MAX_STREAMS_PER_CONNECTION, Math.max(1, maxConcurrentStreams));
         pool.learnLimit(backend, limit);
         if (state == State.CONNECTING) {
             state = State.READY;
@@ -206,6 +210,14 @@ final class Http2BackendConnection extends ChannelInboundHandlerAdapter {
         while ((p = waiters.poll()) != null) {
             p.tryFailure(cause);
         }
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        // the codec sent its preface before this runs; the connection window grows to fit every stream's window
+        ctx.writeAndFlush(new DefaultHttp2WindowUpdateFrame(Http2BackendPool.CONNECTION_WINDOW - Http2CodecUtil.DEFAULT_WINDOW_SIZE),
+                ctx.voidPromise());
+        ctx.fireChannelActive();
     }
 
     @Override

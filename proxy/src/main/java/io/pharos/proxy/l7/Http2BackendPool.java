@@ -9,6 +9,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
@@ -49,8 +50,15 @@ final class Http2BackendPool implements UpstreamChannels {
     static final String CONNECTION = "h2-connection";
     static final String STREAM_CODEC = "h2-stream-codec";
     static final String STREAM_ADAPTER = "h2-stream-adapter";
+    /**
+     * Most streams on one connection, whatever the backend allows: with {@link #CONNECTION_WINDOW} it
+     * keeps one stream whose client stalls (its window unread) from stalling the others on its connection.
+     */
+    static final int MAX_STREAMS_PER_CONNECTION = 100;
     /** Streams expected on a new connection before its backend's SETTINGS say (RFC 9113 recommends >= 100). */
-    static final int ASSUMED_STREAMS = 100;
+    static final int ASSUMED_STREAMS = MAX_STREAMS_PER_CONNECTION;
+    /** Receive window of a connection: room for every stream's full window (65 535, the default). */
+    static final int CONNECTION_WINDOW = MAX_STREAMS_PER_CONNECTION * Http2CodecUtil.DEFAULT_WINDOW_SIZE;
     /** Largest header list accepted from a backend, as the HTTP/1.1 backend codec allows. */
     static final int MAX_HEADER_LIST = 64 * 1024;
     private static final long SWEEP_MILLIS = 1000;
@@ -207,7 +215,7 @@ final class Http2BackendPool implements UpstreamChannels {
     void learnLimit(Backend backend, int limit) {
         PerBackend pb = backends.get(backend);
         if (pb != null) {
-            pb.knownLimit = Math.min(limit, ASSUMED_STREAMS * 10);
+            pb.knownLimit = limit;
         }
     }
 

@@ -86,12 +86,14 @@ class Http2BackendPoolTest {
     }
 
     @Test
-    void settingsSetTheLimitAndNoLimitMeansUnbounded() throws Exception {
+    void settingsSetTheLimitUpToTheStreamsOneConnectionCarries() throws Exception {
         ClusterConfig c = cluster("");
-        assertEquals(Integer.MAX_VALUE, ready(c, Long.MAX_VALUE).room());
+        assertEquals(4, ready(c, 4).room());
+        assertEquals(1, ready(c, 0).room());
+        assertEquals(Http2BackendPool.MAX_STREAMS_PER_CONNECTION, ready(c, Long.MAX_VALUE).room());
         Http2BackendConnection unlimited = new Http2BackendConnection(pool, backend, c, 100);
         unlimited.onSettings(null);
-        assertEquals(Integer.MAX_VALUE, unlimited.room());
+        assertEquals(Http2BackendPool.MAX_STREAMS_PER_CONNECTION, unlimited.room());
         assertThrows(IllegalArgumentException.class, () -> new Http2BackendConnection(pool, backend, c, 0));
     }
 

@@ -23,11 +23,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,6 +42,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.CRC32;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -203,6 +207,74 @@ class Http2UpstreamIT {
                 b1.close();
             }
         }
+    }
+
+    @Test
+    void aClientThatStopsReadingDoesNotStallTheOtherStreamsOfItsConnection() throws Exception {
+        try (ProxyHarness h = new ProxyHarness()) {
+            Http2TestBackend b1 = Http2TestBackend.start("b1", h.backendGroup(), 0);
+            AtomicLong written = new AtomicLong();
+            Thread writer = null;
+            try (Socket stalled = new Socket()) {
+                h.start(config("", b1).replace("workers = 2", "workers = 1"));
+                stalled.setReceiveBufferSize(16 * 1024);
+                stalled.connect(new InetSocketAddress("127.0.0.1", h.port()));
+                long size = 64L << 20;
+                OutputStream out = stalled.getOutputStream();
+                out.write(("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: " + size + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                writer = new Thread(() -> {
+                    byte[] piece = new byte[64 * 1024];
+                    try {
+                        for (long off = 0; off < size; off += piece.length) {
+                            out.write(piece);
+                            written.addAndGet(piece.length);
+                        }
+                    } catch (Exception e) {
+                        // the socket is closed at the end of the test
+                    }
+                }, "stalled-writer");
+                writer.setDaemon(true);
+                writer.start();
+                // the echo nobody reads fills the sockets, then the stream's window: the writer blocks
+                assertTrue(awaitStall(written), "the client never stalled: " + written.get());
+                assertTrue(written.get() < size, "the whole body went through: " + written.get());
+                // the stalled stream holds at most its own 64 KiB of the proxy's connection window, which the proxy
+                // tops up once half of it is used: megabytes stay free for the other streams (64 KiB minus the stalled
+                // stream's share, about nothing, with the default connection window)
+                List<Integer> windows = b1.connectionSendWindows();
+                assertEquals(1, windows.size());
+                assertTrue(windows.get(0) >= 2 << 20, "connection window left for the other streams: " + windows.get(0));
+                for (int i = 0; i < 20; i++) {
+                    HttpResponse<byte[]> r = send(HttpRequest.newBuilder(URI.create(h.url("/other?i=" + i)))
+                            .POST(HttpRequest.BodyPublishers.ofString("x".repeat(1000))).timeout(Duration.ofSeconds(30)).build());
+                    assertEquals(200, r.statusCode());
+                    assertTrue(new String(r.body()).endsWith("bytes=1000"), new String(r.body()));
+                }
+                assertEquals(1, b1.connections(), "the other streams shared the stalled stream's connection");
+            } finally {
+                if (writer != null) {
+                    writer.interrupt();
+                }
+                b1.close();
+            }
+        }
+    }
+
+    /** Waits (bounded) until {@code progress} stops moving for a second. */
+    private static boolean awaitStall(AtomicLong progress) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        long last = -1;
+        int still = 0;
+        while (System.nanoTime() - deadline < 0) {
+            long now = progress.get();
+            still = now == last && now > 0 ? still + 1 : 0;
+            if (still >= 10) {
+                return true;
+            }
+            last = now;
+            Thread.sleep(100);
+        }
+        return false;
     }
 
     @Test

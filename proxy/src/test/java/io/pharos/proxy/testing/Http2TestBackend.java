@@ -14,8 +14,12 @@ import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
+import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
+import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Connection;
 import io.netty.handler.codec.http2.Http2DataFrame;
+import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
@@ -47,7 +51,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the next frame only when the response side is writable; any other path answers once the request
  * ended (after {@code ?delay=MS} if given) with a body {@code NAME conn=N path=P bytes=B}. Every
  * response carries {@code x-backend}, {@code x-conn} (the connection number, from 1) and
- * {@code x-authority}, {@code x-scheme}, {@code x-path} as received.
+ * {@code x-authority}, {@code x-scheme}, {@code x-path} as received. Its connection receive window
+ * has room for 100 stream windows (as a server tuned for multiplexing has).
  */
 public final class Http2TestBackend implements AutoCloseable {
     private final String name;
@@ -59,6 +64,7 @@ public final class Http2TestBackend implements AutoCloseable {
     private final AtomicInteger refused = new AtomicInteger();
     private final List<Http2Headers> seen = new CopyOnWriteArrayList<>();
     private final Map<Channel, AtomicInteger> open = new ConcurrentHashMap<>();
+    private final Map<Channel, Http2FrameCodec> codecs = new ConcurrentHashMap<>();
     private Channel server;
 
     private Http2TestBackend(String name) {
@@ -100,14 +106,26 @@ public final class Http2TestBackend implements AutoCloseable {
                         if (maxConcurrentStreams > 0) {
                             settings.maxConcurrentStreams(maxConcurrentStreams);
                         }
-                        c.pipeline().addLast(Http2FrameCodecBuilder.forServer().initialSettings(settings).build(),
+                        Http2FrameCodec codec = Http2FrameCodecBuilder.forServer().initialSettings(settings).build();
+                        b.codecs.put(c, codec);
+                        c.closeFuture().addListener(f -> b.codecs.remove(c));
+                        c.pipeline().addLast(codec,
                                 new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
                                     @Override
                                     protected void initChannel(Http2StreamChannel s) {
                                         s.config().setAutoRead(false);
                                         s.pipeline().addLast(new StreamHandler(b, id, openHere));
                                     }
-                                }));
+                                }),
+                                new ChannelInboundHandlerAdapter() {
+                                    @Override
+                                    public void channelActive(ChannelHandlerContext ctx) {
+                                        // a connection window with room for 100 full stream windows, so one
+                                        // stream that stops reading cannot block the others
+                                        ctx.writeAndFlush(new DefaultHttp2WindowUpdateFrame(99 * Http2CodecUtil.DEFAULT_WINDOW_SIZE));
+                                        ctx.fireChannelActive();
+                                    }
+                                });
                     }
                 })
                 .bind("127.0.0.1", 0).sync().channel();
@@ -136,6 +154,20 @@ public final class Http2TestBackend implements AutoCloseable {
     /** The most streams that were open at once on one connection. */
     public int maxOpenStreams() {
         return maxOpenStreams.get();
+    }
+
+    /**
+     * What each open connection may still send to its client (the proxy) before a WINDOW_UPDATE: the
+     * client's connection-level receive window as this side sees it. Asks each connection's loop.
+     */
+    public List<Integer> connectionSendWindows() throws Exception {
+        List<Integer> out = new java.util.ArrayList<>();
+        for (Map.Entry<Channel, Http2FrameCodec> e : codecs.entrySet()) {
+            Http2Connection conn = e.getValue().connection();
+            out.add(e.getKey().eventLoop().submit(() -> conn.remote().flowController().windowSize(conn.connectionStream()))
+                    .get(5, TimeUnit.SECONDS));
+        }
+        return out;
     }
 
     /** Refuses the next {@code n} streams with RST_STREAM(REFUSED_STREAM), unprocessed and uncounted in {@link #streams()}. */
