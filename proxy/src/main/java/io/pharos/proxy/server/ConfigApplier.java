@@ -177,12 +177,15 @@ final class ConfigApplier {
         return new ReloadResult(Instant.now(), true, List.of(), notes);
     }
 
-    /** Stops accepting; open connections finish, TCP ones are closed after {@code drainMillis}. */
+    /**
+     * Stops accepting; idle HTTP connections close now, busy ones after their response; whatever is
+     * still open after {@code drainMillis} (TCP relays, upgraded connections such as WebSockets, slow
+     * responses) is closed then.
+     */
     private void retire(ListenerSlot slot, long drainMillis) {
         slot.stopAccepting();
-        if (slot.context() == null) {
-            server.schedule(() -> slot.children().close(), drainMillis);
-        }
+        slot.closeIdleChildren();
+        server.schedule(() -> slot.children().close(), drainMillis);
     }
 
     private static void restartOnly(PharosConfig current, PharosConfig next, List<String> notes) {

@@ -116,6 +116,15 @@ final class ListenerSlot {
         }
     }
 
+    /** Asks every HTTP connection with nothing in flight to close now (TCP listeners: nothing happens). */
+    void closeIdleChildren() {
+        if (context != null) {
+            for (Channel ch : children) {
+                ch.pipeline().fireUserEventTriggered(ListenerContext.CLOSE_IF_IDLE);
+            }
+        }
+    }
+
     @ChannelHandler.Sharable
     private final class Acceptor extends ChannelInitializer<Channel> {
         @Override
