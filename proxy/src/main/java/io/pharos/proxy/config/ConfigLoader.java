@@ -186,7 +186,7 @@ public final class ConfigLoader {
     private static ShutdownConfig shutdown(ConfigReader r) {
         ShutdownConfig c = new ShutdownConfig(
                 r.duration("delay", Duration.ofSeconds(1), true),
-                r.duration("drain-timeout", Duration.ofSeconds(30), true));
+                r.duration("drain-timeout", ShutdownConfig.DEFAULT_DRAIN_TIMEOUT, true));
         r.finish();
         return c;
     }

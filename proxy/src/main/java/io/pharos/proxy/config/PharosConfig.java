@@ -48,8 +48,9 @@ public record PharosConfig(
     public record HttpConfig(int maxRequestLine, int maxHeaderSize, Duration headerReadTimeout, Duration idleTimeout) {
     }
 
-    /** @param delay time between {@code /healthz} turning 503 and listeners closing; @param drainTimeout bound on in-flight work at shutdown */
+    /** @param delay time between {@code /healthz} turning 503 and listeners closing; @param drainTimeout bound on in-flight work when the proxy or a listener drains */
     public record ShutdownConfig(Duration delay, Duration drainTimeout) {
+        public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
     }
 
     public record AccessLogConfig(boolean enabled, Optional<Path> file) {

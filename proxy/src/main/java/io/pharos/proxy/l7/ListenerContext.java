@@ -2,8 +2,11 @@ package io.pharos.proxy.l7;
 
 import io.pharos.proxy.cluster.Cluster;
 import io.pharos.proxy.config.PharosConfig.HttpConfig;
+import io.pharos.proxy.config.PharosConfig.ShutdownConfig;
 import io.pharos.proxy.health.ProxyHealth;
 import io.pharos.proxy.metrics.ListenerMetrics;
+
+import java.time.Duration;
 
 /**
  * What the handlers of one HTTP listener share: the cluster it serves, the client-side limits, and a
@@ -28,6 +31,7 @@ public final class ListenerContext {
     private final boolean tls;
     private final ProxyHealth health;
     private final ListenerMetrics metrics;
+    private final Duration drainTimeout;
     /** Set by the control thread when the listener is being removed or the proxy drains. */
     private volatile boolean closing;
 
@@ -41,7 +45,14 @@ public final class ListenerContext {
     }
 
     public ListenerContext(String name, Cluster cluster, HttpConfig http, boolean tls, ProxyHealth health, ListenerMetrics metrics) {
+        this(name, cluster, http, tls, health, metrics, ShutdownConfig.DEFAULT_DRAIN_TIMEOUT);
+    }
+
+    /** @param drainTimeout how long a draining connection's work in flight may take ({@code shutdown.drain-timeout}) */
+    public ListenerContext(String name, Cluster cluster, HttpConfig http, boolean tls, ProxyHealth health, ListenerMetrics metrics,
+            Duration drainTimeout) {
         this.name = name;
+        this.drainTimeout = drainTimeout;
         this.cluster = cluster;
         this.http = http;
         this.tls = tls;
@@ -73,6 +84,11 @@ public final class ListenerContext {
     /** Passive health recording and the retry budget of the cluster. */
     public ProxyHealth health() {
         return health;
+    }
+
+    /** How long a draining connection's work in flight may take before it is closed. */
+    public Duration drainTimeout() {
+        return drainTimeout;
     }
 
     /** Whether keep-alive should end: responses carry {@code Connection: close}. */

@@ -185,7 +185,7 @@ final class ConfigApplier {
     private void retire(ListenerSlot slot, long drainMillis) {
         slot.stopAccepting();
         slot.closeIdleChildren();
-        server.schedule(() -> slot.children().close(), drainMillis);
+        server.schedule(slot::closeChildrenNow, drainMillis);
     }
 
     private static void restartOnly(PharosConfig current, PharosConfig next, List<String> notes) {

@@ -228,7 +228,8 @@ public final class PharosServer implements AutoCloseable {
     /** The HTTP context a listener's connections share, or null for TCP. */
     ListenerContext newContext(ListenerConfig l, Map<String, Cluster> clusterMap, PharosConfig cfg, ListenerMetrics metrics) {
         return switch (l.protocol()) {
-            case HTTP -> new ListenerContext(l.name(), clusterMap.get(l.cluster()), cfg.http(), l.tls().isPresent(), health, metrics);
+            case HTTP -> new ListenerContext(l.name(), clusterMap.get(l.cluster()), cfg.http(), l.tls().isPresent(), health, metrics,
+                    cfg.shutdown().drainTimeout());
             case TCP -> null;
         };
     }
