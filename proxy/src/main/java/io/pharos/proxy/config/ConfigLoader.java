@@ -4,6 +4,8 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigSyntax;
+import io.pharos.health.config.ConfigReader;
+import io.pharos.health.config.HostPort;
 import io.pharos.proxy.config.PharosConfig.AccessLogConfig;
 import io.pharos.proxy.config.PharosConfig.ActiveCheckConfig;
 import io.pharos.proxy.config.PharosConfig.AdminConfig;

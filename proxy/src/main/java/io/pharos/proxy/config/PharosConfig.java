@@ -1,5 +1,8 @@
 package io.pharos.proxy.config;
 
+import io.pharos.health.config.ConfigReader;
+import io.pharos.health.config.HostPort;
+
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

@@ -1,6 +1,6 @@
 package io.pharos.proxy.admin;
 
-import io.pharos.proxy.config.HostPort;
+import io.pharos.health.config.HostPort;
 import io.pharos.proxy.config.PharosConfig.AdminConfig;
 import io.pharos.proxy.testing.LoadGenerator;
 import io.pharos.proxy.testing.PrometheusText;
