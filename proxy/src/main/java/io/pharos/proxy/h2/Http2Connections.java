@@ -75,7 +75,7 @@ public final class Http2Connections {
 
     /**
      * Closes an HTTP/2 connection on which nothing moved for the idle timeout, and drains one when its
-     * listener is removed or the proxy shuts down ({@link ListenerContext#CLOSE_IF_IDLE}): the close goes
+     * listener is removed ({@link ListenerContext#DRAIN}) or the proxy shuts down ({@link ListenerContext#CLOSE_IF_IDLE}): the close goes
      * through Netty's connection handler, which sends {@code GOAWAY} (NO_ERROR, last stream = the last one
      * the client opened) so the client opens no more streams here, lets the open streams finish (for up to the drain timeout), and then
      * closes the connection: HTTP/2's equivalent of {@code Connection: close} on the next response. Stateless.
@@ -86,7 +86,7 @@ public final class Http2Connections {
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            if (evt instanceof IdleStateEvent || evt == ListenerContext.CLOSE_IF_IDLE) {
+            if (evt instanceof IdleStateEvent || evt == ListenerContext.CLOSE_IF_IDLE || evt == ListenerContext.DRAIN) {
                 ctx.close();
             } else {
                 ctx.fireUserEventTriggered(evt);

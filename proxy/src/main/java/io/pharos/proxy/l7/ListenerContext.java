@@ -24,6 +24,19 @@ public final class ListenerContext {
             return "CLOSE_IF_IDLE";
         }
     };
+    /**
+     * User event fired into a client connection's pipeline when its listener is removed or moved by a
+     * reload: an HTTP/2 connection sends {@code GOAWAY} and closes once its streams end; an HTTP/1.1
+     * connection ignores it (the closing flag already ends it after its next response, and the drain
+     * deadline ends an idle one), because closing an idle keep-alive connection races with a request
+     * the client may be sending on it.
+     */
+    public static final Object DRAIN = new Object() {
+        @Override
+        public String toString() {
+            return "DRAIN";
+        }
+    };
 
     private final String name;
     private final Cluster cluster;

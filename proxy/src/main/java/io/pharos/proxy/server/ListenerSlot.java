@@ -118,9 +118,18 @@ final class ListenerSlot {
 
     /** Asks every HTTP connection with nothing in flight to close now (TCP listeners: nothing happens). */
     void closeIdleChildren() {
+        fireAtHttpChildren(ListenerContext.CLOSE_IF_IDLE);
+    }
+
+    /** Tells every HTTP connection that the listener drains ({@link ListenerContext#DRAIN}). */
+    void drainChildren() {
+        fireAtHttpChildren(ListenerContext.DRAIN);
+    }
+
+    private void fireAtHttpChildren(Object event) {
         if (context != null) {
             for (Channel ch : children) {
-                ch.pipeline().fireUserEventTriggered(ListenerContext.CLOSE_IF_IDLE);
+                ch.pipeline().fireUserEventTriggered(event);
             }
         }
     }
