@@ -4,6 +4,8 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigSyntax;
+import io.pharos.health.config.ConfigReader;
+import io.pharos.health.config.HostPort;
 import io.pharos.proxy.config.PharosConfig.AccessLogConfig;
 import io.pharos.proxy.config.PharosConfig.ActiveCheckConfig;
 import io.pharos.proxy.config.PharosConfig.AdminConfig;
@@ -187,7 +189,7 @@ public final class ConfigLoader {
     private static ShutdownConfig shutdown(ConfigReader r) {
         ShutdownConfig c = new ShutdownConfig(
                 r.duration("delay", Duration.ofSeconds(1), true),
-                r.duration("drain-timeout", Duration.ofSeconds(30), true));
+                r.duration("drain-timeout", ShutdownConfig.DEFAULT_DRAIN_TIMEOUT, true));
         r.finish();
         return c;
     }

@@ -1,5 +1,8 @@
 package io.pharos.proxy.config;
 
+import io.pharos.health.config.ConfigReader;
+import io.pharos.health.config.HostPort;
+
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -48,8 +51,9 @@ public record PharosConfig(
     public record HttpConfig(int maxRequestLine, int maxHeaderSize, Duration headerReadTimeout, Duration idleTimeout) {
     }
 
-    /** @param delay time between {@code /healthz} turning 503 and listeners closing; @param drainTimeout bound on in-flight work at shutdown */
+    /** @param delay time between {@code /healthz} turning 503 and listeners closing; @param drainTimeout bound on in-flight work when the proxy or a listener drains */
     public record ShutdownConfig(Duration delay, Duration drainTimeout) {
+        public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
     }
 
     public record AccessLogConfig(boolean enabled, Optional<Path> file) {

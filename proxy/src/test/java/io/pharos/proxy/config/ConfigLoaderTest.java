@@ -1,5 +1,6 @@
 package io.pharos.proxy.config;
 
+import io.pharos.health.config.HostPort;
 import io.pharos.proxy.config.PharosConfig.Algorithm;
 import io.pharos.proxy.config.PharosConfig.ClusterConfig;
 import org.junit.jupiter.api.Test;
