@@ -98,10 +98,6 @@ final class Http2BackendConnection extends ChannelInboundHandlerAdapter {
         return state == State.CLOSING ? 0 : Math.max(0, limit - open - waiters.size());
     }
 
-    int openStreams() {
-        return open;
-    }
-
     /** Gives {@code p} a stream now if the connection is ready and has one free, else queues it until ready. */
     void assign(Promise<Channel> p) {
         if (state == State.CLOSING) {

@@ -227,15 +227,6 @@ final class Http2BackendPool implements UpstreamChannels {
         }
     }
 
-    /** HTTP/2 connections open or being opened (loop only; for tests). */
-    int connectionCount() {
-        int n = 0;
-        for (PerBackend pb : backends.values()) {
-            n += pb.connections.size();
-        }
-        return n;
-    }
-
     private void sweep() {
         long now = System.nanoTime();
         for (PerBackend pb : new ArrayList<>(backends.values())) {
