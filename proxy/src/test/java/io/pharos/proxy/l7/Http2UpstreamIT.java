@@ -24,7 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -438,6 +440,51 @@ class Http2UpstreamIT {
                 h1Only.close().sync();
             }
         }
+    }
+
+    @Test
+    void aBackendThatNeverSendsSettingsFailsWithinTheConnectTimeout() throws Exception {
+        try (ProxyHarness h = new ProxyHarness();
+             ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            List<Socket> accepted = java.util.Collections.synchronizedList(new ArrayList<>());
+            Thread acceptor = new Thread(() -> {
+                try {
+                    while (true) {
+                        accepted.add(silent.accept());
+                    }
+                } catch (Exception e) {
+                    // closed at the end of the test
+                }
+            }, "silent-acceptor");
+            acceptor.setDaemon(true);
+            acceptor.start();
+            try {
+                h.start("pharos {\n workers = 1\n listeners = [ { name = web, listen = \"127.0.0.1:0\", protocol = http, cluster = app } ]\n"
+                        + " clusters { app { protocol = h2, timeouts { connect = 300ms }\n backends = [ { name = b1, address = \"127.0.0.1:"
+                        + silent.getLocalPort() + "\" } ] } }\n}\n");
+                HttpResponse<byte[]> r = send(HttpRequest.newBuilder(URI.create(h.url("/"))).timeout(Duration.ofSeconds(30)).build());
+                assertEquals(502, r.statusCode());
+                assertTrue(new String(r.body()).contains("sent no HTTP/2 SETTINGS within 300 ms"), new String(r.body()));
+                assertEquals(1, backend(h, "b1").failures());
+                assertTrue(await(() -> backend(h, "b1").connections().isEmpty()), "the silent connection stays open");
+            } finally {
+                silent.close();
+                for (Socket s : accepted) {
+                    s.close();
+                }
+            }
+        }
+    }
+
+    private static boolean await(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                return false;
+            }
+            Thread.sleep(20);
+        }
+        return true;
     }
 
     /** Waits (bounded) until {@code counter} reaches {@code n}. */
