@@ -1,6 +1,6 @@
 package io.pharos.health.gtm;
 
-import io.pharos.health.gtm.GtmConfig.HostPort;
+import io.pharos.health.config.HostPort;
 import io.pharos.health.gtm.GtmConfig.RecordType;
 import io.pharos.health.gtm.GtmConfig.Region;
 import org.xbill.DNS.AAAARecord;

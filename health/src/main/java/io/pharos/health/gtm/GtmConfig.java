@@ -1,5 +1,7 @@
 package io.pharos.health.gtm;
 
+import io.pharos.health.config.HostPort;
+
 import java.net.InetAddress;
 import java.net.URI;
 import java.nio.file.Path;
@@ -57,14 +59,6 @@ public record GtmConfig(
 
         TsigAlgorithm(String dnsName) {
             this.dnsName = dnsName;
-        }
-    }
-
-    /** {@code host:port} as written in the config. */
-    public record HostPort(String host, int port) {
-        @Override
-        public String toString() {
-            return host.indexOf(':') >= 0 ? "[" + host + "]:" + port : host + ":" + port;
         }
     }
 

@@ -4,10 +4,11 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigSyntax;
+import io.pharos.health.config.ConfigReader;
+import io.pharos.health.config.HostPort;
 import io.pharos.health.gtm.GtmConfig.Admin;
 import io.pharos.health.gtm.GtmConfig.Dns;
 import io.pharos.health.gtm.GtmConfig.Failback;
-import io.pharos.health.gtm.GtmConfig.HostPort;
 import io.pharos.health.gtm.GtmConfig.Probe;
 import io.pharos.health.gtm.GtmConfig.ProbeType;
 import io.pharos.health.gtm.GtmConfig.RecordType;
@@ -83,16 +84,16 @@ public final class GtmConfigLoader {
 
     static GtmConfig fromConfig(Config root, Function<String, String> env) throws GtmConfigException {
         List<String> problems = new ArrayList<>();
-        GtmConfigReader top = new GtmConfigReader(root, "", problems);
+        ConfigReader top = new ConfigReader(root, "", problems);
         if (!top.has("gtm")) {
             throw new GtmConfigException(List.of("gtm: missing (required)"));
         }
-        GtmConfigReader r = top.object("gtm");
+        ConfigReader r = top.object("gtm");
         top.finish();
 
         Dns dns = dns(r.object("dns"), env);
         String zone = dns.zone();
-        Duration ttl = r.duration("ttl", Duration.ofSeconds(30));
+        Duration ttl = r.duration("ttl", Duration.ofSeconds(30), false);
         if (ttl.toSeconds() < 1 || ttl.toSeconds() > 86_400) {
             r.problem("ttl", ttl.toSeconds() + "s is out of range (expected 1s..1d)");
         }
@@ -133,9 +134,9 @@ public final class GtmConfigLoader {
             }
         }
 
-        Duration interval = r.duration("interval", Duration.ofSeconds(2));
-        Duration fastInterval = r.duration("fast-interval", min(Duration.ofMillis(500), interval));
-        Duration timeout = r.duration("timeout", Duration.ofSeconds(1));
+        Duration interval = r.duration("interval", Duration.ofSeconds(2), false);
+        Duration fastInterval = r.duration("fast-interval", min(Duration.ofMillis(500), interval), false);
+        Duration timeout = r.duration("timeout", Duration.ofSeconds(1), false);
         if (fastInterval.compareTo(interval) > 0) {
             r.problem("fast-interval", human(fastInterval) + " is longer than interval " + human(interval));
         }
@@ -144,9 +145,9 @@ public final class GtmConfigLoader {
         if (recovery < failure) {
             r.problem("recovery-threshold", recovery + " is below failure-threshold " + failure + " (expected >= it)");
         }
-        Duration minHold = r.duration("min-hold", ttl.multipliedBy(2));
+        Duration minHold = r.duration("min-hold", ttl.multipliedBy(2), false);
         Failback failback = r.enumValue("failback", Failback.MANUAL, Failback.class);
-        Duration stale = r.duration("heartbeat-stale-after", Duration.ofSeconds(1));
+        Duration stale = r.duration("heartbeat-stale-after", Duration.ofSeconds(1), false);
 
         Admin admin = admin(r.object("admin"));
         r.finish();
@@ -157,7 +158,7 @@ public final class GtmConfigLoader {
                 timeout, failure, recovery, minHold, failback, stale, dns, admin);
     }
 
-    private static Region region(GtmConfigReader r, List<RecordType> types) {
+    private static Region region(ConfigReader r, List<RecordType> types) {
         String name = r.requiredString("name");
         if (name != null && !NAME.matcher(name).matches()) {
             r.problem("name", "'" + name + "' is not a valid name (letters, digits, _ . -)");
@@ -194,7 +195,7 @@ public final class GtmConfigLoader {
         return name == null ? null : new Region(name, List.copyOf(addresses), probe, eventsFile);
     }
 
-    private static Probe probe(GtmConfigReader r) {
+    private static Probe probe(ConfigReader r) {
         ProbeType type = r.enumValue("type", ProbeType.HTTP, ProbeType.class);
         Optional<URI> url = Optional.empty();
         Optional<HostPort> address = Optional.empty();
@@ -228,7 +229,7 @@ public final class GtmConfigLoader {
         return new Probe(type, url, List.copyOf(expect), address);
     }
 
-    private static Dns dns(GtmConfigReader r, Function<String, String> env) {
+    private static Dns dns(ConfigReader r, Function<String, String> env) {
         String zone = absolute(r.string("zone", null));
         if (zone == null) {
             r.problem("zone", "missing (required)");
@@ -240,14 +241,14 @@ public final class GtmConfigLoader {
         }
         for (int i = 0; i < raw.size(); i++) {
             try {
-                servers.add(parseHostPort(raw.get(i)));
+                servers.add(HostPort.parse(raw.get(i)));
             } catch (IllegalArgumentException e) {
                 r.problem("servers[" + i + "]", e.getMessage());
             }
         }
-        Duration timeout = r.duration("timeout", Duration.ofSeconds(2));
-        Duration retryInitial = r.duration("retry-initial", Duration.ofMillis(250));
-        Duration retryMax = r.duration("retry-max", Duration.ofSeconds(10));
+        Duration timeout = r.duration("timeout", Duration.ofSeconds(2), false);
+        Duration retryInitial = r.duration("retry-initial", Duration.ofMillis(250), false);
+        Duration retryMax = r.duration("retry-max", Duration.ofSeconds(10), false);
         if (retryMax.compareTo(retryInitial) < 0) {
             r.problem("retry-max", human(retryMax) + " is below retry-initial " + human(retryInitial));
         }
@@ -259,7 +260,7 @@ public final class GtmConfigLoader {
         return new Dns(List.copyOf(servers), zone, tsig, timeout, retryInitial, retryMax);
     }
 
-    private static Tsig tsig(GtmConfigReader r, Function<String, String> env) {
+    private static Tsig tsig(ConfigReader r, Function<String, String> env) {
         String name = absolute(r.requiredString("name"));
         String alg = r.string("algorithm", "hmac-sha256");
         TsigAlgorithm algorithm = TsigAlgorithm.HMAC_SHA256;
@@ -308,7 +309,7 @@ public final class GtmConfigLoader {
         return new Tsig(name, algorithm, secret, source);
     }
 
-    private static Admin admin(GtmConfigReader r) {
+    private static Admin admin(ConfigReader r) {
         HostPort listen = hostPort(r, "listen", false).orElse(new HostPort("127.0.0.1", 9902));
         Optional<String> token = Optional.ofNullable(r.string("token", null)).filter(t -> !t.isEmpty());
         if (token.isPresent() && token.get().length() < 16) {
@@ -321,45 +322,16 @@ public final class GtmConfigLoader {
         return new Admin(listen, token);
     }
 
-    private static Optional<HostPort> hostPort(GtmConfigReader r, String key, boolean required) {
+    private static Optional<HostPort> hostPort(ConfigReader r, String key, boolean required) {
         String s = required ? r.requiredString(key) : r.string(key, null);
         if (s == null) {
             return Optional.empty();
         }
         try {
-            return Optional.of(parseHostPort(s));
+            return Optional.of(HostPort.parse(s));
         } catch (IllegalArgumentException e) {
             r.problem(key, e.getMessage());
             return Optional.empty();
-        }
-    }
-
-    static HostPort parseHostPort(String text) {
-        String host;
-        String port;
-        if (text.startsWith("[")) {
-            int close = text.indexOf(']');
-            if (close < 0 || close + 1 >= text.length() || text.charAt(close + 1) != ':') {
-                throw new IllegalArgumentException("bad address '" + text + "' (expected [ipv6]:port)");
-            }
-            host = text.substring(1, close);
-            port = text.substring(close + 2);
-        } else {
-            int colon = text.lastIndexOf(':');
-            if (colon <= 0 || text.indexOf(':') != colon) {
-                throw new IllegalArgumentException("bad address '" + text + "' (expected host:port)");
-            }
-            host = text.substring(0, colon);
-            port = text.substring(colon + 1);
-        }
-        try {
-            int p = Integer.parseInt(port);
-            if (p < 0 || p > 65535) {
-                throw new NumberFormatException();
-            }
-            return new HostPort(host, p);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("bad port in '" + text + "' (expected 0..65535)");
         }
     }
 

@@ -1,8 +1,9 @@
 package io.pharos.health.gtm;
 
+import io.pharos.health.config.ConfigReader;
+import io.pharos.health.config.HostPort;
 import io.pharos.health.event.ipc.EventRingReader;
 import io.pharos.health.gtm.FailoverDecider.RegionState;
-import io.pharos.health.gtm.GtmConfig.HostPort;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -43,7 +44,7 @@ final class SidecarReport {
         m.put("epoch", decider.epoch());
         m.put("activeForMillis", decider.active().isPresent() ? now - decider.activeSinceMillis() : null);
         m.put("pending", decider.pending().orElse(null));
-        m.put("failback", GtmConfigReader.wireName(config.failback()));
+        m.put("failback", ConfigReader.wireName(config.failback()));
         m.put("alert", decider.alert().orElse(null));
         m.put("lastDecision", decider.lastDecision().map(d -> {
             Map<String, Object> x = new LinkedHashMap<>();

@@ -3,7 +3,7 @@ package io.pharos.health.gtm;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoopGroup;
-import io.pharos.health.gtm.GtmConfig.HostPort;
+import io.pharos.health.config.HostPort;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;

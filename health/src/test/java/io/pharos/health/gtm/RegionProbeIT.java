@@ -4,7 +4,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
-import io.pharos.health.gtm.GtmConfig.HostPort;
+import io.pharos.health.config.HostPort;
 import io.pharos.health.gtm.GtmConfig.Probe;
 import io.pharos.health.gtm.GtmConfig.ProbeType;
 import org.junit.jupiter.api.AfterAll;

@@ -11,6 +11,8 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.util.Attribute;
+import io.netty.util.AttributeKey;
 import io.pharos.proxy.cluster.Cluster;
 import io.pharos.proxy.server.ProxyRuntime;
 import io.pharos.proxy.server.ProxyRuntime.Outcome;
@@ -22,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -32,6 +35,8 @@ import java.util.regex.Pattern;
  */
 @ChannelHandler.Sharable
 final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+    /** The answer to the connection's latest request, written or not; set on the connection's event loop. */
+    private static final AttributeKey<CompletableFuture<Void>> LAST_ANSWER = AttributeKey.valueOf("pharos.admin.lastAnswer");
     private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m)?");
 
     private final ProxyRuntime runtime;
@@ -201,17 +206,42 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         return n.intValue();
     }
 
+    /**
+     * Writes {@code answer} once it is ready and every earlier request's answer on this connection was
+     * written: pipelined requests are answered in order even when an earlier one waits on the control
+     * thread. Writes happen on the connection's event loop, and an answer counts as written only there,
+     * so a later answer made on the loop cannot overtake one completed elsewhere.
+     */
     private static void reply(ChannelHandlerContext ctx, CompletableFuture<FullHttpResponse> answer, boolean keepAlive) {
-        answer.whenComplete((r, e) -> {
-            if (e != null) {
-                send(ctx, AdminResponses.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, String.valueOf(e.getCause() != null ? e.getCause() : e), false), false);
+        Attribute<CompletableFuture<Void>> last = ctx.channel().attr(LAST_ANSWER);
+        CompletableFuture<Void> previous = last.get();
+        CompletableFuture<FullHttpResponse> inTurn = previous == null || previous.isDone() ? answer : previous.thenCompose(v -> answer);
+        CompletableFuture<Void> written = new CompletableFuture<>();
+        last.set(written);
+        inTurn.whenComplete((r, e) -> {
+            FullHttpResponse out = e == null ? r
+                    : AdminResponses.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, String.valueOf(e.getCause() != null ? e.getCause() : e), false);
+            Runnable w = () -> {
+                write(ctx, out, e == null && keepAlive);
+                written.complete(null);
+            };
+            if (ctx.executor().inEventLoop()) {
+                w.run();
             } else {
-                send(ctx, r, keepAlive);
+                try {
+                    ctx.executor().execute(w);
+                } catch (RejectedExecutionException closing) {
+                    out.release();
+                }
             }
         });
     }
 
     private static void send(ChannelHandlerContext ctx, FullHttpResponse r, boolean keepAlive) {
+        reply(ctx, CompletableFuture.completedFuture(r), keepAlive);
+    }
+
+    private static void write(ChannelHandlerContext ctx, FullHttpResponse r, boolean keepAlive) {
         if (keepAlive) {
             ctx.writeAndFlush(r, ctx.voidPromise());
         } else {

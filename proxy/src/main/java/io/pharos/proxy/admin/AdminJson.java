@@ -143,6 +143,7 @@ final class AdminJson {
         sb.append(",\"failures\":").append(b.failures());
         sb.append(",\"connectionsOpened\":").append(b.connectionsOpened());
         sb.append(",\"openConnections\":").append(b.connections().size());
+        sb.append(",\"h2Streams\":").append(b.stats().h2Streams());
         sb.append(",\"bytesSent\":").append(b.stats().bytesSent());
         sb.append(",\"bytesReceived\":").append(b.stats().bytesReceived());
         sb.append(",\"responses\":{");

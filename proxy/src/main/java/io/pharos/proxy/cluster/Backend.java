@@ -4,7 +4,7 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.pharos.health.EndpointId;
-import io.pharos.proxy.config.HostPort;
+import io.pharos.health.config.HostPort;
 import io.pharos.proxy.metrics.BackendStats;
 
 import java.net.InetSocketAddress;

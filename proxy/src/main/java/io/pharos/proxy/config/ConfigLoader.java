@@ -4,6 +4,8 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigSyntax;
+import io.pharos.health.config.ConfigReader;
+import io.pharos.health.config.HostPort;
 import io.pharos.proxy.config.PharosConfig.AccessLogConfig;
 import io.pharos.proxy.config.PharosConfig.ActiveCheckConfig;
 import io.pharos.proxy.config.PharosConfig.AdminConfig;
@@ -27,6 +29,7 @@ import io.pharos.proxy.config.PharosConfig.SniCertificate;
 import io.pharos.proxy.config.PharosConfig.StatusRange;
 import io.pharos.proxy.config.PharosConfig.TimeoutConfig;
 import io.pharos.proxy.config.PharosConfig.TlsConfig;
+import io.pharos.proxy.config.PharosConfig.UpstreamProtocol;
 import io.pharos.proxy.config.PharosConfig.UpstreamTlsConfig;
 
 import java.nio.file.Files;
@@ -186,7 +189,7 @@ public final class ConfigLoader {
     private static ShutdownConfig shutdown(ConfigReader r) {
         ShutdownConfig c = new ShutdownConfig(
                 r.duration("delay", Duration.ofSeconds(1), true),
-                r.duration("drain-timeout", Duration.ofSeconds(30), true));
+                r.duration("drain-timeout", ShutdownConfig.DEFAULT_DRAIN_TIMEOUT, true));
         r.finish();
         return c;
     }
@@ -276,8 +279,12 @@ public final class ConfigLoader {
         ProxyProtocolVersion send = pp.enumValue("send", ProxyProtocolVersion.NONE, ProxyProtocolVersion.class);
         pp.finish();
         Optional<UpstreamTlsConfig> upstreamTls = r.has("upstream-tls") ? upstreamTls(r.object("upstream-tls"), base) : Optional.empty();
+        UpstreamProtocol protocol = r.enumValue("protocol", UpstreamProtocol.HTTP1, UpstreamProtocol.class);
+        if (protocol == UpstreamProtocol.H2 && send != ProxyProtocolVersion.NONE) {
+            r.problem("proxy-protocol.send", "not with protocol = h2 (an HTTP/2 connection carries many clients' streams)");
+        }
         return new ClusterConfig(name, balancer, List.copyOf(backends), new HealthConfig(active, passive), retries, timeouts,
-                send, upstreamTls);
+                send, upstreamTls, protocol);
     }
 
     private static Optional<UpstreamTlsConfig> upstreamTls(ConfigReader r, Path base) {

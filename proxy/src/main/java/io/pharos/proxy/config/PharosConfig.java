@@ -1,5 +1,8 @@
 package io.pharos.proxy.config;
 
+import io.pharos.health.config.ConfigReader;
+import io.pharos.health.config.HostPort;
+
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -48,8 +51,9 @@ public record PharosConfig(
     public record HttpConfig(int maxRequestLine, int maxHeaderSize, Duration headerReadTimeout, Duration idleTimeout) {
     }
 
-    /** @param delay time between {@code /healthz} turning 503 and listeners closing; @param drainTimeout bound on in-flight work at shutdown */
+    /** @param delay time between {@code /healthz} turning 503 and listeners closing; @param drainTimeout bound on in-flight work when the proxy or a listener drains */
     public record ShutdownConfig(Duration delay, Duration drainTimeout) {
+        public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
     }
 
     public record AccessLogConfig(boolean enabled, Optional<Path> file) {
@@ -204,6 +208,13 @@ public record PharosConfig(
     public record UpstreamTlsConfig(Optional<Path> caFile, Optional<String> serverName, boolean insecureSkipVerify) {
     }
 
+    /**
+     * The protocol spoken to a cluster's backends ({@code protocol}): pooled HTTP/1.1 keep-alive
+     * connections, or HTTP/2 with streams multiplexed over a few connections per event loop and backend
+     * (h2c with prior knowledge, or {@code h2} chosen by ALPN with {@code upstream-tls}).
+     */
+    public enum UpstreamProtocol { HTTP1, H2 }
+
     public record ClusterConfig(
             String name,
             BalancerConfig balancer,
@@ -212,6 +223,7 @@ public record PharosConfig(
             RetryConfig retries,
             TimeoutConfig timeouts,
             ProxyProtocolVersion proxyProtocolSend,
-            Optional<UpstreamTlsConfig> upstreamTls) {
+            Optional<UpstreamTlsConfig> upstreamTls,
+            UpstreamProtocol protocol) {
     }
 }

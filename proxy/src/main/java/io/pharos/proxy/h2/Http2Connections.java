@@ -11,7 +11,9 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.pharos.proxy.config.PharosConfig.HttpConfig;
 import io.pharos.proxy.l7.HttpProxyInitializer;
+import io.pharos.proxy.l7.ListenerContext;
 
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -49,34 +51,42 @@ public final class Http2Connections {
         HttpConfig http = h1.listener().http();
         ch.pipeline()
                 .addLast(IDLE, new IdleStateHandler(0, 0, http.idleTimeout().toMillis(), TimeUnit.MILLISECONDS))
-                .addLast(CODEC, newFrameCodec(http))
+                .addLast(CODEC, newFrameCodec(http, h1.listener().drainTimeout()))
                 .addLast(STREAM_ERRORS, StreamErrorResetter.INSTANCE)
                 .addLast(MULTIPLEX, new Http2MultiplexHandler(new Http2StreamInitializer(h1)))
                 .addLast(IDLE_CLOSE, IdleCloser.INSTANCE);
         ch.config().setAutoRead(true);
     }
 
-    static Http2FrameCodec newFrameCodec(HttpConfig http) {
+    /** @param drainTimeout how long a closing connection waits for its open streams after its GOAWAY */
+    static Http2FrameCodec newFrameCodec(HttpConfig http, Duration drainTimeout) {
         Http2Settings settings = Http2Settings.defaultSettings()
                 .maxConcurrentStreams(MAX_CONCURRENT_STREAMS)
                 .maxHeaderListSize(http.maxHeaderSize());
         return Http2FrameCodecBuilder.forServer()
                 .initialSettings(settings)
                 .validateHeaders(true)
+                .gracefulShutdownTimeoutMillis(drainTimeout.toMillis())
                 .decoderEnforceMaxRstFramesPerWindow(MAX_RST_FRAMES_PER_WINDOW, RST_WINDOW_SECONDS)
                 .decoderEnforceMaxSmallContinuationFrames(MAX_SMALL_CONTINUATION_FRAMES)
                 .decoderEnforceMaxConsecutiveEmptyDataFrames(MAX_CONSECUTIVE_EMPTY_DATA_FRAMES)
                 .build();
     }
 
-    /** Closes an HTTP/2 connection on which nothing moved for the idle timeout. Stateless. */
+    /**
+     * Closes an HTTP/2 connection on which nothing moved for the idle timeout, and drains one when its
+     * listener is removed ({@link ListenerContext#DRAIN}) or the proxy shuts down ({@link ListenerContext#CLOSE_IF_IDLE}): the close goes
+     * through Netty's connection handler, which sends {@code GOAWAY} (NO_ERROR, last stream = the last one
+     * the client opened) so the client opens no more streams here, lets the open streams finish (for up to the drain timeout), and then
+     * closes the connection: HTTP/2's equivalent of {@code Connection: close} on the next response. Stateless.
+     */
     @io.netty.channel.ChannelHandler.Sharable
     static final class IdleCloser extends ChannelInboundHandlerAdapter {
         static final IdleCloser INSTANCE = new IdleCloser();
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            if (evt instanceof IdleStateEvent) {
+            if (evt instanceof IdleStateEvent || evt == ListenerContext.CLOSE_IF_IDLE || evt == ListenerContext.DRAIN) {
                 ctx.close();
             } else {
                 ctx.fireUserEventTriggered(evt);

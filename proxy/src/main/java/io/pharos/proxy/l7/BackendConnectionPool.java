@@ -8,8 +8,12 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.util.AttributeKey;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.pharos.proxy.cluster.Backend;
+import io.pharos.proxy.config.PharosConfig.ClusterConfig;
+import io.pharos.proxy.config.PharosConfig.UpstreamProtocol;
 import io.pharos.proxy.config.PharosConfig.UpstreamTlsConfig;
 import io.pharos.proxy.server.Transport;
 import io.pharos.proxy.tls.UpstreamTls;
@@ -25,9 +29,10 @@ import java.util.concurrent.TimeUnit;
  * Keep-alive HTTP/1.1 connections to backends, for one event loop. Every method runs on that loop:
  * client connections on this loop lease connections here, so a request never hops threads. Idle
  * connections are reused last-in first-out (warm ones first) and evicted after their idle timeout, or
- * at once when their backend was removed by a reload.
+ * at once when their backend was removed by a reload. The loop's HTTP/2 backend connections
+ * ({@link Http2BackendPool}) live beside it; {@link #channelsFor} picks by the cluster's protocol.
  */
-public final class BackendConnectionPool {
+public final class BackendConnectionPool implements UpstreamChannels {
     static final String CODEC = "codec";
     static final String HANDLER = "backend";
     static final String TLS = "upstream-tls";
@@ -39,6 +44,7 @@ public final class BackendConnectionPool {
     /** Client TLS for clusters with upstream-tls; null when no cluster may use it. */
     private final UpstreamTls upstreamTls;
     private final Map<Backend, ArrayDeque<Channel>> idle = new IdentityHashMap<>();
+    private final Http2BackendPool h2;
     /** Set once on the loop by {@link #start()}; cancelled by {@link #close()}. */
     private ScheduledFuture<?> sweeper;
 
@@ -55,6 +61,15 @@ public final class BackendConnectionPool {
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_KEEPALIVE, true);
+        this.h2 = new Http2BackendPool(loop, transport, upstreamTls);
+    }
+
+    /**
+     * The channels for an exchange with {@code cluster}: HTTP/2 streams for {@code protocol = h2}, except
+     * for an Upgrade (WebSocket) request, which needs an HTTP/1.1 connection of its own; else this pool.
+     */
+    UpstreamChannels channelsFor(ClusterConfig cluster, boolean upgrade) {
+        return cluster.protocol() == UpstreamProtocol.H2 && !upgrade ? h2 : this;
     }
 
     public EventLoop loop() {
@@ -63,10 +78,12 @@ public final class BackendConnectionPool {
 
     public void start() {
         loop.execute(() -> sweeper = loop.scheduleWithFixedDelay(this::sweep, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS));
+        h2.start();
     }
 
     /** An idle connection to {@code backend}, or {@code null}. Loop only. */
-    Channel acquire(Backend backend) {
+    @Override
+    public Channel acquire(Backend backend, ClusterConfig cluster) {
         assert loop.inEventLoop();
         ArrayDeque<Channel> dq = idle.get(backend);
         if (dq == null) {
@@ -79,6 +96,21 @@ public final class BackendConnectionPool {
             }
         }
         return null;
+    }
+
+    /** A new connection to {@code backend} with the cluster's connect timeout and TLS. Loop only. */
+    @Override
+    public Future<Channel> open(Backend backend, ClusterConfig cluster) {
+        ChannelFuture f = connect(backend, cluster.timeouts().connect().toMillis(), cluster.upstreamTls());
+        Promise<Channel> p = loop.newPromise();
+        f.addListener(done -> {
+            if (done.isSuccess()) {
+                p.setSuccess(f.channel());
+            } else {
+                p.setFailure(done.cause());
+            }
+        });
+        return p;
     }
 
     /** Opens a new connection to {@code backend}, over TLS when {@code tls} is present. Loop only. */
@@ -98,7 +130,7 @@ public final class BackendConnectionPool {
                         }
                         ch.pipeline().addLast(CODEC, new HttpClientCodec(
                                 HttpLimits.decoderConfig(8192, 64 * 1024), false, false));
-                        ch.pipeline().addLast(HANDLER, new HttpBackendHandler(BackendConnectionPool.this));
+                        ch.pipeline().addLast(HANDLER, new HttpBackendHandler(BackendConnectionPool.this::onIdleClosed));
                     }
                 })
                 .connect(backend.socketAddress());
@@ -106,9 +138,11 @@ public final class BackendConnectionPool {
         return f;
     }
 
-    /** Takes back a connection whose exchange completed cleanly; it is kept for {@code idleMillis}. Loop only. */
-    void release(Backend backend, Channel ch, long idleMillis) {
+    /** Takes back a connection whose exchange completed cleanly; it is kept for the cluster's idle timeout. Loop only. */
+    @Override
+    public void release(Backend backend, Channel ch, ClusterConfig cluster) {
         assert loop.inEventLoop();
+        long idleMillis = cluster.timeouts().idle().toMillis();
         if (backend.isRemoved() || !ch.isActive() || sweeper == null) {
             ch.close();
             return;
@@ -155,9 +189,10 @@ public final class BackendConnectionPool {
         }
     }
 
-    /** Closes every idle connection and stops sweeping. Loop only. */
+    /** Closes every idle connection (and every HTTP/2 connection) and stops sweeping. Loop only. */
     public void close() {
         assert loop.inEventLoop();
+        h2.close();
         if (sweeper != null) {
             sweeper.cancel(false);
             sweeper = null;

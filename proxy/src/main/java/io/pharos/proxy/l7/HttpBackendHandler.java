@@ -1,24 +1,28 @@
 package io.pharos.proxy.l7;
 
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
 import io.pharos.proxy.cluster.Backend;
 
+import java.util.function.BiConsumer;
+
 /**
- * The backend side of one pooled HTTP/1.1 connection. While leased it hands everything to its owner,
+ * The backend side of one pooled HTTP/1.1 connection, or of one HTTP/2 stream (behind its frame codec). While leased it hands everything to its owner,
  * the {@link HttpFrontendHandler} of the client connection it serves (same event loop); while idle in
  * the pool, anything it receives is a protocol error and closes it.
  */
 final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
-    private final BackendConnectionPool pool;
+    /** Told when an idle connection closes (so its pool forgets it); null for an HTTP/2 stream, which is never pooled. */
+    private final BiConsumer<Backend, Channel> onIdleClosed;
     /** The client exchange using this connection, or null while pooled; written on the loop. */
     private HttpFrontendHandler owner;
     /** The backend this connection goes to; set on the loop when first leased. */
     private Backend backend;
 
-    HttpBackendHandler(BackendConnectionPool pool) {
-        this.pool = pool;
+    HttpBackendHandler(BiConsumer<Backend, Channel> onIdleClosed) {
+        this.onIdleClosed = onIdleClosed;
     }
 
     void lease(HttpFrontendHandler owner, Backend backend) {
@@ -63,8 +67,8 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
         if (o != null) {
             owner = null;
             o.onBackendClosed(null);
-        } else if (backend != null) {
-            pool.onIdleClosed(backend, ctx.channel());
+        } else if (backend != null && onIdleClosed != null) {
+            onIdleClosed.accept(backend, ctx.channel());
         }
     }
 

@@ -3,7 +3,6 @@ package io.pharos.proxy.l7;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -25,6 +24,7 @@ import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
 import io.pharos.proxy.cluster.Backend;
 import io.pharos.proxy.cluster.ClusterSnapshot;
 import io.pharos.proxy.config.PharosConfig;
@@ -41,7 +41,8 @@ import java.util.ArrayDeque;
 
 /**
  * The client side of one HTTP/1.1 connection, and the exchange in flight on it. It picks a backend per
- * request, leases a pooled connection on its own event loop (or opens one there), and streams the
+ * request, leases a pooled connection on its own event loop (or opens one there; for a cluster with
+ * {@code protocol = h2}, a stream on a shared HTTP/2 connection: see {@link UpstreamChannels}), and streams the
  * request and the response through with backpressure: each side is read only while the other side can
  * take more. One exchange at a time per connection; pipelined requests wait in {@link #inbound}.
  *
@@ -78,6 +79,8 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     private boolean requestComplete;
     private boolean clientKeepAlive;
     private boolean headRequest;
+    /** Where this exchange's backend channels come from (HTTP/1.1 connections or HTTP/2 streams); set by startExchange. */
+    private UpstreamChannels upstream;
     private Backend backend;
     private Channel backendChannel;
     private HttpBackendHandler backendHandler;
@@ -258,6 +261,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
 
         ClusterSnapshot snapshot = listener.cluster().snapshot();
         clusterConfig = snapshot.config();
+        upstream = pool.channelsFor(clusterConfig, upgrade != null);
         endRetries();
         replay.reset(clusterConfig.retries().replayBuffer());
         tries = 1;
@@ -277,7 +281,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void connect() {
-        Channel pooled = pool.acquire(backend);
+        Channel pooled = upstream.acquire(backend, clusterConfig);
         if (pooled != null) {
             reusedConnection = true;
             attach(pooled);
@@ -286,17 +290,18 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         reusedConnection = false;
         final int id = exchangeId;
         final Backend target = backend;
-        ChannelFuture f = pool.connect(target, clusterConfig.timeouts().connect().toMillis(), clusterConfig.upstreamTls());
-        f.addListener((ChannelFutureListener) future -> {
+        final UpstreamChannels via = upstream;
+        final ClusterConfig cluster = clusterConfig;
+        via.open(target, cluster).addListener((Future<Channel> future) -> {
             if (id != exchangeId || state != State.CONNECTING || backend != target) {
                 // the client went away or the exchange ended while connecting: keep the fresh connection
                 if (future.isSuccess()) {
-                    pool.release(target, future.channel(), clusterConfig.timeouts().idle().toMillis());
+                    via.release(target, future.getNow(), cluster);
                 }
                 return;
             }
             if (future.isSuccess()) {
-                attach(future.channel());
+                attach(future.getNow());
             } else {
                 onBackendFailure("connect failed: " + describe(future.cause()), true);
             }
@@ -518,6 +523,11 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
 
     /** The backend connection closed or failed while this exchange used it. */
     void onBackendClosed(Throwable cause) {
+        if (cause instanceof UnprocessedStreamException && !responseStarted && replay.isReplayable()) {
+            // the backend did not process the stream (GOAWAY past it, REFUSED_STREAM): as safe to retry as a connect failure
+            onBackendFailure(describe(cause), true);
+            return;
+        }
         if (responseStarted) {
             // a response cut short: the client must see the truncation, so its connection closes too
             Backend b = backend;
@@ -679,7 +689,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         if (ch != null) {
             backendHandler.unlease();
             if (reuse) {
-                pool.release(backend, ch, clusterConfig.timeouts().idle().toMillis());
+                upstream.release(backend, ch, clusterConfig);
             } else {
                 ch.close();
             }

@@ -2,8 +2,11 @@ package io.pharos.proxy.l7;
 
 import io.pharos.proxy.cluster.Cluster;
 import io.pharos.proxy.config.PharosConfig.HttpConfig;
+import io.pharos.proxy.config.PharosConfig.ShutdownConfig;
 import io.pharos.proxy.health.ProxyHealth;
 import io.pharos.proxy.metrics.ListenerMetrics;
+
+import java.time.Duration;
 
 /**
  * What the handlers of one HTTP listener share: the cluster it serves, the client-side limits, and a
@@ -21,6 +24,19 @@ public final class ListenerContext {
             return "CLOSE_IF_IDLE";
         }
     };
+    /**
+     * User event fired into a client connection's pipeline when its listener is removed or moved by a
+     * reload: an HTTP/2 connection sends {@code GOAWAY} and closes once its streams end; an HTTP/1.1
+     * connection ignores it (the closing flag already ends it after its next response, and the drain
+     * deadline ends an idle one), because closing an idle keep-alive connection races with a request
+     * the client may be sending on it.
+     */
+    public static final Object DRAIN = new Object() {
+        @Override
+        public String toString() {
+            return "DRAIN";
+        }
+    };
 
     private final String name;
     private final Cluster cluster;
@@ -28,6 +44,7 @@ public final class ListenerContext {
     private final boolean tls;
     private final ProxyHealth health;
     private final ListenerMetrics metrics;
+    private final Duration drainTimeout;
     /** Set by the control thread when the listener is being removed or the proxy drains. */
     private volatile boolean closing;
 
@@ -41,7 +58,14 @@ public final class ListenerContext {
     }
 
     public ListenerContext(String name, Cluster cluster, HttpConfig http, boolean tls, ProxyHealth health, ListenerMetrics metrics) {
+        this(name, cluster, http, tls, health, metrics, ShutdownConfig.DEFAULT_DRAIN_TIMEOUT);
+    }
+
+    /** @param drainTimeout how long a draining connection's work in flight may take ({@code shutdown.drain-timeout}) */
+    public ListenerContext(String name, Cluster cluster, HttpConfig http, boolean tls, ProxyHealth health, ListenerMetrics metrics,
+            Duration drainTimeout) {
         this.name = name;
+        this.drainTimeout = drainTimeout;
         this.cluster = cluster;
         this.http = http;
         this.tls = tls;
@@ -73,6 +97,11 @@ public final class ListenerContext {
     /** Passive health recording and the retry budget of the cluster. */
     public ProxyHealth health() {
         return health;
+    }
+
+    /** How long a draining connection's work in flight may take before it is closed. */
+    public Duration drainTimeout() {
+        return drainTimeout;
     }
 
     /** Whether keep-alive should end: responses carry {@code Connection: close}. */

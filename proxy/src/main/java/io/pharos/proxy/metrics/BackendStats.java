@@ -12,6 +12,7 @@ public final class BackendStats {
     private final LongAdder bytesReceived = new LongAdder();
     private final LongAdder ejections = new LongAdder();
     private final LongAdder retries = new LongAdder();
+    private final LongAdder h2Streams = new LongAdder();
 
     /** A response head from this backend with {@code status} (100..599) reached the client. */
     public void onResponse(int status) {
@@ -39,6 +40,15 @@ public final class BackendStats {
     /** A request (L7) or connection (L4) that failed on another backend was tried here. */
     public void onRetry() {
         retries.increment();
+    }
+
+    /** An HTTP/2 stream to this backend was opened ({@code protocol = h2} clusters). */
+    public void onH2Stream() {
+        h2Streams.increment();
+    }
+
+    public long h2Streams() {
+        return h2Streams.sum();
     }
 
     public long retries() {

@@ -31,8 +31,8 @@ import java.util.logging.Logger;
  *       state, counters and pooled connections; removed ones marked), added clusters start their health
  *       checks and removed ones stop them, listeners whose settings changed
  *       swap their pipeline on the same socket, removed or moved listeners stop accepting while their
- *       connections finish (HTTP: {@code Connection: close} on the next response; TCP: until idle or
- *       {@code shutdown.drain-timeout}).</li>
+ *       connections finish (HTTP/1.1: {@code Connection: close} on the next response; HTTP/2:
+ *       {@code GOAWAY}; everything still open is closed at {@code shutdown.drain-timeout}).</li>
  * </ol>
  */
 final class ConfigApplier {
@@ -177,12 +177,16 @@ final class ConfigApplier {
         return new ReloadResult(Instant.now(), true, List.of(), notes);
     }
 
-    /** Stops accepting; open connections finish, TCP ones are closed after {@code drainMillis}. */
+    /**
+     * Stops accepting; HTTP/1.1 connections close after their next response, HTTP/2 ones get
+     * {@code GOAWAY} and close once their streams end; whatever is still open after {@code drainMillis}
+     * (TCP relays, upgraded connections such as WebSockets, idle keep-alive connections, slow responses)
+     * is closed then.
+     */
     private void retire(ListenerSlot slot, long drainMillis) {
         slot.stopAccepting();
-        if (slot.context() == null) {
-            server.schedule(() -> slot.children().close(), drainMillis);
-        }
+        slot.drainChildren();
+        server.schedule(slot::closeChildrenNow, drainMillis);
     }
 
     private static void restartOnly(PharosConfig current, PharosConfig next, List<String> notes) {

@@ -116,6 +116,39 @@ final class ListenerSlot {
         }
     }
 
+    /** Asks every HTTP connection with nothing in flight to close now (TCP listeners: nothing happens). */
+    void closeIdleChildren() {
+        fireAtHttpChildren(ListenerContext.CLOSE_IF_IDLE);
+    }
+
+    /** Tells every HTTP connection that the listener drains ({@link ListenerContext#DRAIN}). */
+    void drainChildren() {
+        fireAtHttpChildren(ListenerContext.DRAIN);
+    }
+
+    private void fireAtHttpChildren(Object event) {
+        if (context != null) {
+            for (Channel ch : children) {
+                ch.pipeline().fireUserEventTriggered(event);
+            }
+        }
+    }
+
+    /**
+     * Closes every connection now, past its handlers (an HTTP/2 connection would otherwise wait for its
+     * streams again): the drain deadline. Any thread.
+     */
+    void closeChildrenNow() {
+        for (Channel ch : children) {
+            ChannelHandlerContext first = ch.pipeline().firstContext();
+            if (first != null) {
+                first.close();
+            } else {
+                ch.close();
+            }
+        }
+    }
+
     @ChannelHandler.Sharable
     private final class Acceptor extends ChannelInitializer<Channel> {
         @Override

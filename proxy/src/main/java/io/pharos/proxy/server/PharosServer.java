@@ -44,6 +44,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Logger;
 
 /**
@@ -85,6 +86,8 @@ public final class PharosServer implements AutoCloseable {
     private final ProxyHealth health;
     /** The GTM sidecar's event file writer ({@code events.file}), if configured; used by the publisher thread. */
     private final Optional<EventRingWriter> eventRing;
+    /** Set once by the first {@link #close()}. */
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private PharosServer(PharosConfig config, Transport transport, AccessLog accessLog) {
         this.config = config;
@@ -225,7 +228,8 @@ public final class PharosServer implements AutoCloseable {
     /** The HTTP context a listener's connections share, or null for TCP. */
     ListenerContext newContext(ListenerConfig l, Map<String, Cluster> clusterMap, PharosConfig cfg, ListenerMetrics metrics) {
         return switch (l.protocol()) {
-            case HTTP -> new ListenerContext(l.name(), clusterMap.get(l.cluster()), cfg.http(), l.tls().isPresent(), health, metrics);
+            case HTTP -> new ListenerContext(l.name(), clusterMap.get(l.cluster()), cfg.http(), l.tls().isPresent(), health, metrics,
+                    cfg.shutdown().drainTimeout());
             case TCP -> null;
         };
     }
@@ -386,17 +390,16 @@ public final class PharosServer implements AutoCloseable {
     /** Asks every HTTP client connection with nothing in flight to close now. */
     public void closeIdleClientConnections() {
         for (ListenerSlot s : listeners.values()) {
-            if (s.context() != null) {
-                for (Channel ch : s.children()) {
-                    ch.pipeline().fireUserEventTriggered(ListenerContext.CLOSE_IF_IDLE);
-                }
-            }
+            s.closeIdleChildren();
         }
     }
 
-    /** Stops accepting, closes pooled connections and the loops. Blocks up to a few seconds. */
+    /** Stops accepting, closes pooled connections and the loops. Blocks up to a few seconds; later calls do nothing. */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         for (ListenerSlot l : listeners.values()) {
             Channel ch = l.channel();
             if (ch != null) {

@@ -60,6 +60,7 @@ final class ServerMetrics implements MetricsRegistry.Collector {
         backendCounter(out, clusters, "pharos_backend_sent_bytes_total", "Body (HTTP) or stream (TCP) bytes sent to the backend", b -> b.stats().bytesSent());
         backendCounter(out, clusters, "pharos_backend_received_bytes_total", "Body (HTTP) or stream (TCP) bytes received from the backend", b -> b.stats().bytesReceived());
         backendCounter(out, clusters, "pharos_backend_retries_total", "Requests (HTTP) or connections (TCP) tried here after failing on another backend", b -> b.stats().retries());
+        backendCounter(out, clusters, "pharos_backend_h2_streams_total", "HTTP/2 streams opened to this backend (clusters with protocol = h2)", b -> b.stats().h2Streams());
         backendCounter(out, clusters, "pharos_backend_ejections_total", "Times the backend was ejected (outlier detection)", b -> b.stats().ejections());
         backendGauge(out, clusters, "pharos_backend_weight", "Effective weight (operator override or config)", ClusterMember::weight);
         out.family("pharos_backend_state", "gauge", "1 for the backend's current state");

@@ -1,6 +1,8 @@
 package io.pharos.proxy.tls;
 
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
@@ -28,6 +30,8 @@ public final class UpstreamTls {
     private static final Logger LOG = Logger.getLogger(UpstreamTls.class.getName());
 
     private final Map<UpstreamTlsConfig, SslContext> contexts = new ConcurrentHashMap<>();
+    /** The same settings offering only {@code h2} by ALPN, for clusters with {@code protocol = h2}. */
+    private final Map<UpstreamTlsConfig, SslContext> h2Contexts = new ConcurrentHashMap<>();
 
     private UpstreamTls() {
     }
@@ -51,7 +55,8 @@ public final class UpstreamTls {
             }
             UpstreamTlsConfig u = c.upstreamTls().get();
             try {
-                contexts.put(u, build(u));
+                h2Contexts.put(u, build(u, true));
+                contexts.put(u, build(u, false));
                 if (u.insecureSkipVerify()) {
                     LOG.warning("cluster " + c.name() + ": upstream-tls.insecure-skip-verify is on; backend certificates are NOT verified");
                 }
@@ -62,10 +67,17 @@ public final class UpstreamTls {
         return problems;
     }
 
-    private static SslContext build(UpstreamTlsConfig u) throws SSLException {
+    private static SslContext build(UpstreamTlsConfig u, boolean h2) throws SSLException {
         SslContextBuilder b = SslContextBuilder.forClient()
                 .sslProvider(TlsProviders.provider())
                 .protocols("TLSv1.3", "TLSv1.2");
+        if (h2) {
+            // the backend must choose h2; what it chose is checked after the handshake
+            b.applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                    ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                    ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                    ApplicationProtocolNames.HTTP_2));
+        }
         if (u.insecureSkipVerify()) {
             b.trustManager(InsecureTrustManagerFactory.INSTANCE).endpointIdentificationAlgorithm(null);
         } else {
@@ -80,6 +92,16 @@ public final class UpstreamTls {
      * {@code server-name}, else the backend's configured host. Event loop.
      */
     public SslHandler newHandler(UpstreamTlsConfig config, Backend backend, ByteBufAllocator alloc) {
+        return newHandler(contexts, config, backend, alloc);
+    }
+
+    /** As {@link #newHandler}, offering {@code h2} by ALPN (HTTP/2 backends). Event loop. */
+    public SslHandler newH2Handler(UpstreamTlsConfig config, Backend backend, ByteBufAllocator alloc) {
+        return newHandler(h2Contexts, config, backend, alloc);
+    }
+
+    private static SslHandler newHandler(Map<UpstreamTlsConfig, SslContext> contexts, UpstreamTlsConfig config, Backend backend,
+                                         ByteBufAllocator alloc) {
         SslContext ctx = contexts.get(config);
         if (ctx == null) {
             throw new IllegalStateException("upstream TLS context not prepared for " + config);

@@ -1,6 +1,6 @@
 package io.pharos.proxy.admin;
 
-import io.pharos.proxy.config.HostPort;
+import io.pharos.health.config.HostPort;
 import io.pharos.proxy.config.PharosConfig.AdminConfig;
 import io.pharos.proxy.testing.LoadGenerator;
 import io.pharos.proxy.testing.PrometheusText;
@@ -292,6 +292,28 @@ class AdminApiIT {
         assertTrue(last.get("errors").toString().contains("pharos.clusters.app.balancer"), last.toString());
         try (RawHttp c = new RawHttp(h.port("web"))) {
             assertEquals(200, c.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n").read().status());
+        }
+    }
+
+    @Test
+    void pipelinedRequestsAreAnsweredInOrderWhenEarlierOnesWaitOnTheControlThread() throws Exception {
+        start();
+        StringBuilder requests = new StringBuilder();
+        int pairs = 20;
+        for (int i = 0; i < pairs; i++) {
+            // a reload is answered from the control thread, /healthz at once on the event loop
+            requests.append("POST /reload HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n");
+            requests.append("GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n");
+        }
+        try (RawHttp c = new RawHttp(h.adminPort())) {
+            c.send(requests.toString());
+            for (int i = 0; i < pairs; i++) {
+                RawHttp.Response reload = c.read();
+                assertTrue(reload.header("content-type").startsWith("application/json"), "answer " + (2 * i) + " is the reload's: " + reload.bodyText());
+                assertEquals(200, reload.status(), reload.bodyText());
+                RawHttp.Response healthz = c.read();
+                assertEquals("ok", healthz.bodyText().trim(), "answer " + (2 * i + 1) + " is /healthz's");
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.pharos.proxy.config;
 
+import io.pharos.health.config.HostPort;
 import io.pharos.proxy.config.PharosConfig.Algorithm;
 import io.pharos.proxy.config.PharosConfig.ClusterConfig;
 import org.junit.jupiter.api.Test;
@@ -95,6 +96,18 @@ class ConfigLoaderTest {
         assertProblem("pharos { listeners = [ { name = w, listen = \"127.0.0.1:0\", cluster = app } ]\n"
                 + "clusters { app { backends = [ { name = a, address = \"127.0.0.1:1\" } ], health { passive { base-ejection-time = 60s, max-ejection-time = 10s } } } } }",
                 "max-ejection-time: must be >= base-ejection-time");
+    }
+
+    @Test
+    void clusterProtocolIsHttp1ByDefaultOrH2() throws Exception {
+        String listeners = "pharos { listeners = [ { name = w, listen = \"127.0.0.1:0\", cluster = app } ]\n";
+        assertEquals(PharosConfig.UpstreamProtocol.HTTP1, ConfigLoader.parse(listeners + OK_CLUSTER + " }").clusters().get("app").protocol());
+        assertEquals(PharosConfig.UpstreamProtocol.H2, ConfigLoader.parse(listeners
+                + "clusters { app { protocol = h2, backends = [ { name = a, address = \"127.0.0.1:1\" } ] } } }").clusters().get("app").protocol());
+        List<String> p = problems(listeners + "clusters { app { protocol = http2, backends = [ { name = a, address = \"127.0.0.1:1\" } ] } } }");
+        assertEquals(List.of("pharos.clusters.app.protocol: unknown value 'http2' (expected one of http1, h2)"), p);
+        assertProblem(listeners + "clusters { app { protocol = h2, proxy-protocol { send = v1 },"
+                + " backends = [ { name = a, address = \"127.0.0.1:1\" } ] } } }", "pharos.clusters.app.proxy-protocol.send: not with protocol = h2");
     }
 
     @Test

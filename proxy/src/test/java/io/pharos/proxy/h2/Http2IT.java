@@ -232,4 +232,38 @@ class Http2IT {
             }
         }
     }
+
+    @Test
+    void drainSendsGoAwayLetsTheOpenStreamFinishThenCloses() throws Exception {
+        try (ProxyHarness h = new ProxyHarness()) {
+            h.addBackend("b1");
+            String cfg = config(h, "").replace("workers = 2\n", "workers = 2\n shutdown { drain-timeout = 60s }\n");
+            h.start(cfg);
+            try (RawH2 c = new RawH2(h.port())) {
+                c.headers(1, RawH2.get("/slow?ms=1500"), true).flush();
+                assertTrue(h.backends().get(0).requests() <= 1);
+                long t0 = System.nanoTime();
+                // a reload removes the listener: its connections drain
+                String next = cfg.replace("name = web,", "name = other,");
+                assertTrue(h.server().applyConfig(io.pharos.proxy.config.ConfigLoader.parse(next)).ok());
+
+                RawH2.Frame goAway = c.await(RawH2.GOAWAY, 0);
+                assertNotNull(goAway, "GOAWAY sent on drain");
+                assertEquals(0, goAway.errorCode(), "NO_ERROR: a graceful goodbye");
+                int lastStream = ((goAway.payload()[0] & 0x7f) << 24) | ((goAway.payload()[1] & 0xff) << 16)
+                        | ((goAway.payload()[2] & 0xff) << 8) | (goAway.payload()[3] & 0xff);
+                assertEquals(1, lastStream, "the open stream is still served");
+                boolean answered = false;
+                RawH2.Frame f;
+                while ((f = c.read()) != null) {
+                    if (f.type() == RawH2.HEADERS && f.stream() == 1) {
+                        answered = true;
+                    }
+                }
+                assertTrue(answered, "stream 1 was answered before the connection closed");
+                assertTrue(System.nanoTime() - t0 < 30_000_000_000L, "closed once its stream ended, not at the 60 s drain deadline");
+                assertEquals(1, h.backends().get(0).requests());
+            }
+        }
+    }
 }

@@ -1,4 +1,4 @@
-package io.pharos.proxy.config;
+package io.pharos.health.config;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException.BadValue;
@@ -20,7 +20,7 @@ import java.util.function.Function;
  * problem (with its full path) instead of throwing, and {@link #finish()} that reports every key that
  * no getter asked for, so that a typo never passes silently.
  *
- * <p>Used on the control thread only.
+ * <p>Shared by the proxy's and the GTM sidecar's config loaders; used on the thread that loads a config only.
  */
 public final class ConfigReader {
     private final Config config;
@@ -184,13 +184,16 @@ public final class ConfigReader {
         }
     }
 
+    /** An enum constant by its {@link #wireName} (any case). */
     public <E extends Enum<E>> E enumValue(String key, E dflt, Class<E> type) {
         String s = string(key, null);
-        if (s == null) {
-            return dflt;
-        }
+        return s == null ? dflt : parseEnum(key, s, dflt, type);
+    }
+
+    /** {@code s}, found under {@code key}, as an enum constant by its {@link #wireName} (any case); a problem and {@code dflt} if none. */
+    public <E extends Enum<E>> E parseEnum(String key, String s, E dflt, Class<E> type) {
         for (E e : type.getEnumConstants()) {
-            if (wireName(e).equals(s)) {
+            if (wireName(e).equalsIgnoreCase(s)) {
                 return e;
             }
         }
@@ -255,6 +258,22 @@ public final class ConfigReader {
             return config.getStringList(quote(key));
         } catch (WrongType e) {
             problem(key, "expected a list of strings");
+            return List.of();
+        }
+    }
+
+    /** An integer or a list of integers. */
+    public List<Integer> intList(String key) {
+        if (!has(key)) {
+            return List.of();
+        }
+        try {
+            if (config.getValue(quote(key)).valueType() == ConfigValueType.NUMBER) {
+                return List.of(config.getInt(quote(key)));
+            }
+            return config.getIntList(quote(key));
+        } catch (WrongType | BadValue e) {
+            problem(key, "expected an integer or a list of integers");
             return List.of();
         }
     }

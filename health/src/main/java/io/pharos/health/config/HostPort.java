@@ -1,4 +1,4 @@
-package io.pharos.proxy.config;
+package io.pharos.health.config;
 
 import java.net.InetSocketAddress;
 
