@@ -30,10 +30,6 @@ final class IdleTimeoutHandler extends ChannelDuplexHandler {
         this.idleNanos = idleNanos;
     }
 
-    long idleNanos() {
-        return idleNanos;
-    }
-
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
