@@ -771,6 +771,11 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt == HeaderReadTimeoutHandler.TIMEOUT) {
             if (state == State.WAIT_HEAD) {
+                // a head that never completed: an exchange of its own, whatever came before on the connection
+                exchangeId++;
+                exchangeRequest = null;
+                exchangeStartNanos = listener.metrics().nanoTime();
+                responseStarted = false;
                 rejectAndClose(HttpResponseStatus.REQUEST_TIMEOUT, "request head not received in time");
             }
         } else if (evt == ListenerContext.CLOSE_IF_IDLE) {
