@@ -168,7 +168,7 @@ class TcpSpliceHalfCloseIT {
         while ((n = in.read(buf)) > 0) {
             crc.update(buf, 0, n);
             total += n;
-            if (slow && ++reads % 32 == 0) {
+            if (slow && ++reads % 2 == 0) {
                 Thread.sleep(1);
             }
         }
