@@ -94,7 +94,7 @@ class TcpSpliceHalfCloseIT {
         private void serve(Socket s) {
             long id = -1;
             try (s) {
-                s.setSoTimeout(15_000);
+                s.setSoTimeout(10_000);
                 s.setSendBufferSize(SMALL_BUFFER);
                 DataInputStream in = new DataInputStream(s.getInputStream());
                 id = in.readLong();
@@ -113,7 +113,7 @@ class TcpSpliceHalfCloseIT {
                         return null;
                     });
                     sent = writeAll(s, p.id() * 31 + 7, p.backendBytes());
-                    reader.get(15, TimeUnit.SECONDS);
+                    reader.get(10, TimeUnit.SECONDS);
                 }
                 results.put(id, new Side(sent[0], sent[1], read[0], readCrc.getValue()));
             } catch (Throwable e) {
@@ -181,7 +181,7 @@ class TcpSpliceHalfCloseIT {
             s.setReceiveBufferSize(SMALL_BUFFER);
             s.setSendBufferSize(SMALL_BUFFER);
             s.connect(new InetSocketAddress("127.0.0.1", port), 10_000);
-            s.setSoTimeout(15_000);
+            s.setSoTimeout(10_000);
             OutputStream out = s.getOutputStream();
             byte[] id = longBytes(p.id());
             out.write(id);
@@ -197,7 +197,7 @@ class TcpSpliceHalfCloseIT {
                     return null;
                 });
                 sent = writeAll(s, p.id() * 17 + 3, p.clientBytes() - 8);
-                reader.get(15, TimeUnit.SECONDS);
+                reader.get(10, TimeUnit.SECONDS);
             }
             CRC32 sentCrc = new CRC32();
             sentCrc.update(id);
@@ -254,7 +254,7 @@ class TcpSpliceHalfCloseIT {
                     Plan p = batch.get(i);
                     Side c;
                     try {
-                        c = clients.get(i).get(30, TimeUnit.SECONDS);
+                        c = clients.get(i).get(20, TimeUnit.SECONDS);
                     } catch (Exception e) {
                         failures.add(p + ": client failed: " + e);
                         continue;
@@ -285,7 +285,7 @@ class TcpSpliceHalfCloseIT {
     }
 
     private static Side waitForBackend(Backend backend, long id) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (System.nanoTime() < deadline) {
             Side s = backend.results.get(id);
             if (s != null) {
