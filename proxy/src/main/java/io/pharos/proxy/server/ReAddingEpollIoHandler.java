@@ -31,9 +31,11 @@ import io.netty.util.concurrent.ThreadAwareExecutor;
  */
 final class ReAddingEpollIoHandler implements IoHandler {
     private final IoHandler delegate;
+    private final ThreadAwareExecutor executor;
 
-    private ReAddingEpollIoHandler(IoHandler delegate) {
+    private ReAddingEpollIoHandler(IoHandler delegate, ThreadAwareExecutor executor) {
         this.delegate = delegate;
+        this.executor = executor;
     }
 
     /** The epoll handler factory to use instead of {@link EpollIoHandler#newFactory()}. */
@@ -42,7 +44,7 @@ final class ReAddingEpollIoHandler implements IoHandler {
         return new IoHandlerFactory() {
             @Override
             public IoHandler newHandler(ThreadAwareExecutor executor) {
-                return new ReAddingEpollIoHandler(epoll.newHandler(executor));
+                return new ReAddingEpollIoHandler(epoll.newHandler(executor), executor);
             }
 
             @Override
@@ -109,6 +111,7 @@ final class ReAddingEpollIoHandler implements IoHandler {
         public long submit(IoOps ops) {
             boolean empty = ((EpollIoOps) ops).value() == EpollIoOps.NONE.value();
             if (removed && !empty && current.isValid()) {
+                assert executor.isExecutorThread(Thread.currentThread()) : "re-registration off the event loop";
                 // the old registration's own removal of the (already removed) fd fails quietly (debug log)
                 current.cancel();
                 try {
