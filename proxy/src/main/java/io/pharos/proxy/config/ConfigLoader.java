@@ -213,11 +213,15 @@ public final class ConfigLoader {
         ConfigReader pp = r.object("proxy-protocol");
         boolean accept = pp.bool("accept", false);
         pp.finish();
+        if (r.has("splice") && protocol != Protocol.TCP) {
+            r.problem("splice", "only for protocol = tcp");
+        }
+        boolean splice = r.bool("splice", true);
         if (name == null || cluster == null) {
             return null;
         }
         // an unusable address was reported above; the listener is still returned for the cross-checks
-        return new ListenerConfig(name, listen.orElse(null), protocol, cluster, tls, accept);
+        return new ListenerConfig(name, listen.orElse(null), protocol, cluster, tls, accept, splice);
     }
 
     private static TlsConfig tls(ConfigReader r, Path base) {

@@ -61,13 +61,15 @@ public record PharosConfig(
 
     public enum Protocol { HTTP, TCP }
 
+    /** {@code splice}: TCP listeners relay with zero-copy {@code splice} where they can (epoll, plaintext both sides). */
     public record ListenerConfig(
             String name,
             HostPort listen,
             Protocol protocol,
             String cluster,
             Optional<TlsConfig> tls,
-            boolean acceptProxyProtocol) {
+            boolean acceptProxyProtocol,
+            boolean splice) {
     }
 
     /** Server-side TLS of a listener: a default certificate plus optional SNI-selected ones. */

@@ -9,10 +9,10 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.epoll.EpollMode;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.pharos.proxy.cluster.Backend;
@@ -24,14 +24,24 @@ import io.pharos.proxy.proxyprotocol.ProxyProtocol;
 import io.pharos.proxy.server.Transport;
 import io.pharos.proxy.tls.UpstreamTls;
 
+import java.util.ArrayDeque;
+
 /**
  * The client side of one proxied TCP connection: picks a backend, connects on the same event loop
  * (a failed connect is tried on another backend, up to {@code retries.attempts}), sends the cluster's
  * PROXY protocol header if configured, then relays bytes both ways with backpressure (each side is
  * read again only after its last write completed) and half-close (a FIN from one side is passed on as
- * a shutdown of output to the other). On epoll the relay is zero-copy: each side {@code splice}s into
- * the other through a kernel pipe ({@link #startSplice}), and Netty pauses reading while the other
- * side's socket is full.
+ * a shutdown of output to the other, behind every byte before it; the connection is closed once both
+ * FINs are passed on). Bytes the client sent before the backend connection was up (Netty reads a
+ * socket on its FIN even with auto-read off) are kept and sent first.
+ *
+ * <p>Zero-copy: on epoll with plaintext on both sides (no upstream TLS, no TLS handler on the client
+ * pipeline) and unless the listener says {@code splice = false}, each side {@code splice}s into the
+ * other through a kernel pipe ({@link #startSplice}); Netty pauses reading a side while the other
+ * side's socket is full. Netty's splice loop shuts a side's input down on its FIN possibly before it
+ * moved everything still queued in the socket; {@link SpliceTail} passes that on. A side whose input is
+ * shut stops reading (its socket stays readable at EOF, which would wake the loop for ever). The
+ * transport's {@code ReAddingEpollIoHandler} keeps such a half-closed channel usable for writes.
  *
  * <p>Loop-confined.
  */
@@ -47,8 +57,16 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
     /** Loop-confined: the backend connection once connected. */
     private Channel backendChannel;
     private Backend backend;
+    /** Loop-confined: the client's FIN arrived. */
     private boolean clientInputShut;
+    /** Loop-confined: the backend's FIN arrived. */
     private boolean backendInputShut;
+    /** Loop-confined: the backend's FIN was passed on to the client (its output is shut). */
+    private boolean clientOutputShut;
+    /** Loop-confined: the client's FIN was passed on to the backend (its output is shut). */
+    private boolean backendOutputShut;
+    /** Loop-confined: client bytes read while the backend connection was not up yet; null once sent. */
+    private ArrayDeque<ByteBuf> early = new ArrayDeque<>();
     private boolean ended;
     /** Loop-confined: whether both sides splice (bytes then bypass the pipelines). */
     private boolean splicing;
@@ -113,12 +131,18 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
                 b.connections().add(backendChannel);
                 ProxyProtocol.sendHeader(backendChannel, snapshot.config().proxyProtocolSend(),
                         ProxyProtocol.clientAddress(ctx.channel()), ctx.channel().localAddress());
-                if (spliceAllowed && snapshot.config().upstreamTls().isEmpty()
+                sendEarly();
+                if (clientInputShut) {
+                    passFinToBackend();
+                }
+                if (spliceAllowed && snapshot.config().upstreamTls().isEmpty() && ctx.pipeline().get(SslHandler.class) == null
                         && ctx.channel() instanceof EpollSocketChannel in && backendChannel instanceof EpollSocketChannel out) {
                     startSplice(in, out);
                 } else {
                     backendChannel.flush();
-                    ctx.read();
+                    if (!clientInputShut) {
+                        ctx.read();
+                    }
                     backendChannel.read();
                 }
             } else {
@@ -129,45 +153,69 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
         });
     }
 
+    /** Writes (not flushes) the client bytes read before the backend connection was up. */
+    private void sendEarly() {
+        ArrayDeque<ByteBuf> q = early;
+        early = null;
+        for (ByteBuf b; (b = q.poll()) != null; ) {
+            backend.stats().addBytesSent(b.readableBytes());
+            backendChannel.write(b, backendChannel.voidPromise());
+        }
+    }
+
     /**
      * Both sides splice into each other, reading on their own: the splice code turns reading off while
-     * the target's socket is full and on again once the pipe is drained into it.
+     * the target's socket is full and on again once the pipe is drained into it. A client that already
+     * sent its FIN (before the backend was connected) has nothing left to splice.
      */
     private void startSplice(EpollSocketChannel in, EpollSocketChannel out) {
         splicing = true;
         SpliceStats.SPLICED.increment();
-        in.config().setEpollMode(EpollMode.LEVEL_TRIGGERED);
-        out.config().setEpollMode(EpollMode.LEVEL_TRIGGERED);
-        // a splice ends with a failure also once its source is shut down (FIN passed on): only a failure
-        // before that is a broken relay
-        in.spliceTo(out, Integer.MAX_VALUE).addListener(f -> {
-            if (!f.isSuccess() && !clientInputShut) {
-                closeBoth();
-            }
-        });
+        // a splice ends with a failure also once its target's output is shut or its source closed after
+        // its FIN was passed on: only a failure before that FIN is a broken relay
+        if (!clientInputShut) {
+            in.spliceTo(out, Integer.MAX_VALUE).addListener(f -> {
+                if (!f.isSuccess() && !clientInputShut) {
+                    closeBoth();
+                }
+            });
+        }
         out.spliceTo(in, Integer.MAX_VALUE).addListener(f -> {
             if (!f.isSuccess() && !backendInputShut) {
                 closeBoth();
             }
         });
         out.flush();
-        in.config().setAutoRead(true);
+        if (!clientInputShut) {
+            in.config().setAutoRead(true);
+        }
         out.config().setAutoRead(true);
     }
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         activeSinceIdleCheck = true;
+        if (splicing && clientInputShut) {
+            // at EOF the socket stays readable; Netty's splice-out task may have turned reading back on
+            ctx.channel().config().setAutoRead(false);
+        }
         ctx.fireChannelReadComplete();
     }
 
     /** The backend side read (or spliced) something. */
     void onBackendReadComplete() {
         activeSinceIdleCheck = true;
+        if (splicing && backendInputShut) {
+            backendChannel.config().setAutoRead(false);
+        }
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (early != null) {
+            early.add((ByteBuf) msg);
+            return;
+        }
         Channel out = backendChannel;
         if (out == null || !out.isActive()) {
             ReferenceCountUtil.release(msg);
@@ -204,16 +252,18 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof ChannelInputShutdownEvent) {
-            clientInputShut = true;
-            Channel out = backendChannel;
-            if (splicing && !drainSpliceTail(ctx.channel(), out)) {
+            if (clientInputShut) {
                 return;
             }
-            if (out instanceof DuplexChannel d && out.isActive()) {
-                // pass the client's FIN on once everything before it was written
-                out.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> d.shutdownOutput());
+            clientInputShut = true;
+            if (early != null) {
+                // not connected yet: the FIN is passed on after the early bytes
+                return;
             }
-            closeIfBothShut();
+            if (splicing && !drainSpliceTail(ctx.channel(), backendChannel)) {
+                return;
+            }
+            passFinToBackend();
         } else if (evt instanceof IdleStateEvent) {
             if (splicing && activeSinceIdleCheck) {
                 // spliced bytes pass the idle handler unseen; only a whole quiet period counts
@@ -228,14 +278,44 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
 
     /** The backend sent FIN. */
     void onBackendInputShutdown() {
+        if (backendInputShut) {
+            return;
+        }
         backendInputShut = true;
         if (splicing && !drainSpliceTail(backendChannel, ctx.channel())) {
             return;
         }
-        if (ctx.channel() instanceof DuplexChannel d && ctx.channel().isActive()) {
-            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> d.shutdownOutput());
+        passFin(ctx.channel(), false);
+    }
+
+    private void passFinToBackend() {
+        passFin(backendChannel, true);
+    }
+
+    /**
+     * Shuts {@code to}'s output once everything written to it before is out (the FIN of the other side,
+     * passed on); a write that failed before that means lost bytes, and the relay ends.
+     */
+    private void passFin(Channel to, boolean toBackend) {
+        if (!(to instanceof DuplexChannel d) || !to.isActive()) {
+            return;
         }
-        closeIfBothShut();
+        to.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
+            if (!f.isSuccess()) {
+                closeBoth();
+                return;
+            }
+            d.shutdownOutput().addListener(g -> {
+                if (toBackend) {
+                    backendOutputShut = true;
+                } else {
+                    clientOutputShut = true;
+                }
+                if (clientOutputShut && backendOutputShut) {
+                    closeBoth();
+                }
+            });
+        });
     }
 
     /**
@@ -260,13 +340,6 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private void closeIfBothShut() {
-        if (clientInputShut && backendInputShut) {
-            // both FINs passed on; close once the last writes are out
-            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> closeBoth());
-        }
-    }
-
     void onBackendClosed() {
         if (ctx.channel().isActive()) {
             ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
@@ -276,6 +349,7 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        releaseEarly();
         Channel out = backendChannel;
         if (out != null && out.isActive()) {
             out.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
@@ -289,7 +363,16 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
         closeBoth();
     }
 
+    private void releaseEarly() {
+        ArrayDeque<ByteBuf> q = early;
+        early = null;
+        if (q != null) {
+            q.forEach(ReferenceCountUtil::release);
+        }
+    }
+
     private void closeBoth() {
+        releaseEarly();
         ctx.close();
         if (backendChannel != null) {
             backendChannel.close();

@@ -12,18 +12,11 @@ import io.pharos.proxy.tls.UpstreamTls;
 
 import java.util.concurrent.TimeUnit;
 
-/** Pipeline of an accepted TCP client connection (protocol = tcp). Shared by all of a listener's connections. */
+/** Pipeline of an accepted TCP client connection (protocol = tcp). Shared by all of a listener's connections; stateless. */
 public final class TcpProxyInitializer extends ChannelInitializer<Channel> {
     public static final String IDLE = "idle";
     public static final String FRONTEND = "frontend";
     private static final long PROXY_HEADER_TIMEOUT_MILLIS = 10_000;
-
-    /**
-     * System property that turns the zero-copy relay on ({@code -Dpharos.tcp.splice=true}); read once per
-     * listener. Off by default: with half-closed connections Netty's splice path can still end a relay
-     * early in a race (seen about once in fifteen runs of {@code TcpProxyIT}), which the buffered relay never does.
-     */
-    public static final String SPLICE_PROPERTY = "pharos.tcp.splice";
 
     private final Cluster cluster;
     private final ProxyHealth health;
@@ -32,14 +25,18 @@ public final class TcpProxyInitializer extends ChannelInitializer<Channel> {
     private final boolean spliceAllowed;
     private final UpstreamTls upstreamTls;
 
+    /**
+     * {@code splice}: the listener's {@code splice} key (default true); the zero-copy relay is used when
+     * it is set, the transport is epoll, and both sides are plaintext (decided per connection).
+     */
     public TcpProxyInitializer(Cluster cluster, Transport transport, ProxyHealth health, boolean acceptProxyProtocol,
-                               UpstreamTls upstreamTls) {
+                               boolean splice, UpstreamTls upstreamTls) {
         this.cluster = cluster;
         this.health = health;
         this.transport = transport;
         this.upstreamTls = upstreamTls;
         this.acceptProxyProtocol = acceptProxyProtocol;
-        this.spliceAllowed = transport.isEpoll() && Boolean.parseBoolean(System.getProperty(SPLICE_PROPERTY, "false"));
+        this.spliceAllowed = splice && transport.isEpoll();
     }
 
     @Override

@@ -237,7 +237,8 @@ public final class PharosServer implements AutoCloseable {
     ChannelHandler newInitializer(ListenerConfig l, Map<String, Cluster> clusterMap, ListenerContext context, ListenerTls tls) {
         return switch (l.protocol()) {
             case HTTP -> new HttpListenerInitializer(new HttpProxyInitializer(context, pools::get), tls, l.acceptProxyProtocol());
-            case TCP -> new TcpProxyInitializer(clusterMap.get(l.cluster()), transport, health, l.acceptProxyProtocol(), upstreamTls);
+            case TCP -> new TcpProxyInitializer(clusterMap.get(l.cluster()), transport, health, l.acceptProxyProtocol(), l.splice(),
+                    upstreamTls);
         };
     }
 

@@ -5,7 +5,6 @@ import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
@@ -19,7 +18,8 @@ import java.util.logging.Logger;
 /**
  * The I/O transport: native epoll where it loads, NIO otherwise (logged once). Decides the event loop
  * group and the channel classes for both sides, so a client channel and its backend channels always
- * use the same transport (required for {@code splice} and for sharing one loop).
+ * use the same transport (required for {@code splice} and for sharing one loop). Epoll loops run
+ * {@link ReAddingEpollIoHandler}, which works around a Netty defect that breaks half-closed connections.
  */
 public record Transport(String name, IoHandlerFactory ioHandlerFactory,
                         Class<? extends ServerChannel> serverChannel,
@@ -30,7 +30,7 @@ public record Transport(String name, IoHandlerFactory ioHandlerFactory,
     public static Transport best() {
         boolean wantNio = "nio".equalsIgnoreCase(System.getProperty("pharos.transport"));
         if (!wantNio && Epoll.isAvailable()) {
-            return new Transport("epoll", EpollIoHandler.newFactory(), EpollServerSocketChannel.class, EpollSocketChannel.class);
+            return new Transport("epoll", ReAddingEpollIoHandler.newFactory(), EpollServerSocketChannel.class, EpollSocketChannel.class);
         }
         if (!wantNio) {
             LOG.info("native epoll unavailable (" + Epoll.unavailabilityCause() + "); using NIO");

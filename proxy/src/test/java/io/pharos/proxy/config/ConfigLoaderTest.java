@@ -53,6 +53,16 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void spliceIsOnByDefaultForTcpListenersAndCanBeTurnedOff() throws Exception {
+        PharosConfig c = ConfigLoader.parse("pharos { listeners = [ { name = a, listen = \"127.0.0.1:0\", protocol = tcp, cluster = app }\n"
+                + " { name = b, listen = \"127.0.0.1:0\", protocol = tcp, cluster = app, splice = false } ]\n" + OK_CLUSTER + " }");
+        assertTrue(c.listeners().get(0).splice());
+        assertEquals(false, c.listeners().get(1).splice());
+        assertProblem("pharos { listeners = [ { name = w, listen = \"127.0.0.1:0\", cluster = app, splice = false } ]\n" + OK_CLUSTER + " }",
+                "pharos.listeners[0].splice: only for protocol = tcp");
+    }
+
+    @Test
     void everyProblemNamesItsPath() {
         List<String> p = problems("pharos { workers = -1\n listeners = [ { name = w, listen = \"nohost\", cluster = nope } ]\n"
                 + " clusters { app { balancer = fastest, backends = [ { name = a, address = \"1.2.3.4:80\" },"

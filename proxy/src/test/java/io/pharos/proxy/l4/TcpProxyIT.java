@@ -27,7 +27,10 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The L4 relay over real sockets: bytes both ways, half-close, failover on connect failure. */
+/**
+ * The L4 relay over real sockets: bytes both ways, half-close, failover on connect failure; with the
+ * zero-copy splice relay (the default on epoll) and with the buffered one ({@code splice = false}).
+ */
 class TcpProxyIT {
 
     /** Echoes everything; when the client half-closes, sends "BYE" and half-closes too. */
@@ -57,7 +60,16 @@ class TcpProxyIT {
     }
 
     @Test
-    void relaysBothWaysAndPassesHalfCloseOn() throws Exception {
+    void splicedRelaysBothWaysAndPassesHalfCloseOn() throws Exception {
+        relayBothWaysAndPassHalfCloseOn(true);
+    }
+
+    @Test
+    void bufferedRelaysBothWaysAndPassesHalfCloseOn() throws Exception {
+        relayBothWaysAndPassHalfCloseOn(false);
+    }
+
+    private static void relayBothWaysAndPassHalfCloseOn(boolean splice) throws Exception {
         try (ProxyHarness h = new ProxyHarness()) {
             AtomicInteger accepted = new AtomicInteger();
             Channel echo = echoServer(h, accepted);
@@ -67,9 +79,11 @@ class TcpProxyIT {
             }
             int echoPort = ((InetSocketAddress) echo.localAddress()).getPort();
             // a dead backend first in the list: the connect failure is tried on the next backend
-            h.start("pharos { listeners = [ { name = db, listen = \"127.0.0.1:0\", protocol = tcp, cluster = db } ]\n"
+            h.start("pharos { listeners = [ { name = db, listen = \"127.0.0.1:0\", protocol = tcp, cluster = db"
+                    + (splice ? "" : ", splice = false") + " } ]\n"
                     + " clusters { db { backends = [ { name = dead, address = \"127.0.0.1:" + closedPort + "\" },"
                     + " { name = echo, address = \"127.0.0.1:" + echoPort + "\" } ] } } }");
+            long splicedBefore = SpliceStats.splicedConnections();
             byte[] payload = new byte[8 * 1024 * 1024];
             new java.util.Random(42).nextBytes(payload);
             for (int round = 0; round < 2; round++) {
@@ -96,6 +110,8 @@ class TcpProxyIT {
                 }
             }
             assertEquals(2, accepted.get());
+            assertEquals(splice && h.server().transport().isEpoll() ? 2 : 0, SpliceStats.splicedConnections() - splicedBefore,
+                    "connections relayed with splice");
             var dead = h.server().cluster("db").snapshot().member("dead").backend();
             assertTrue(dead.failures() >= 1, "the refused connect was counted");
             echo.close().sync();

@@ -16,6 +16,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.ssl.SniHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.pharos.proxy.l4.SpliceStats;
 import io.pharos.proxy.server.Transport;
 import io.pharos.proxy.testing.ProxyHarness;
 import org.junit.jupiter.api.BeforeAll;
@@ -108,8 +109,10 @@ class UpstreamTlsIT {
             h.start(config(port, "ca-file = \"" + pki.caCert() + "\", server-name = backend.internal"));
             String http = get(h.port("web"));
             assertTrue(http.startsWith("HTTP/1.1 200") && http.endsWith("secure"), http);
+            long splicedBefore = SpliceStats.splicedConnections();
             String tcp = get(h.port("raw"));
             assertTrue(tcp.startsWith("HTTP/1.1 200") && tcp.endsWith("secure"), "L4 over TLS: " + tcp);
+            assertEquals(splicedBefore, SpliceStats.splicedConnections(), "an L4 relay to a TLS backend is not spliced");
             assertTrue(!sni.isEmpty() && sni.stream().allMatch("backend.internal"::equals), sni.toString());
             b.close().sync();
         }
