@@ -56,6 +56,11 @@ public final class Http2Connections {
                 .addLast(MULTIPLEX, new Http2MultiplexHandler(new Http2StreamInitializer(h1)))
                 .addLast(IDLE_CLOSE, IdleCloser.INSTANCE);
         ch.config().setAutoRead(true);
+        if (h1.listener().isClosing()) {
+            // the listener began draining before this connection chose HTTP/2: serve the streams that came
+            // with its first bytes (handled before this task runs), then GOAWAY
+            ch.eventLoop().execute(() -> ch.pipeline().fireUserEventTriggered(ListenerContext.DRAIN));
+        }
     }
 
     /** @param drainTimeout how long a closing connection waits for its open streams after its GOAWAY */

@@ -266,4 +266,38 @@ class Http2IT {
             }
         }
     }
+
+    @Test
+    void aConnectionThatChoosesHttp2AfterTheDrainBeganIsServedThenToldGoAway() throws Exception {
+        try (ProxyHarness h = new ProxyHarness()) {
+            h.addBackend("b1");
+            String cfg = config(h, "").replace("workers = 2\n", "workers = 2\n shutdown { drain-timeout = 60s }\n");
+            h.start(cfg);
+            var metrics = h.server().listener("web").context().metrics();
+            try (RawH2 c = new RawH2(h.port())) {
+                long deadline = System.nanoTime() + 20_000_000_000L;
+                while (metrics.connections() < 1) {
+                    assertTrue(System.nanoTime() < deadline, "connection accepted");
+                    Thread.sleep(10);
+                }
+                // the listener drains while the connection has sent nothing yet (its protocol still unknown)
+                assertTrue(h.server().applyConfig(io.pharos.proxy.config.ConfigLoader.parse(cfg.replace("name = web,", "name = other,"))).ok());
+                c.headers(1, RawH2.get("/"), true).flush();
+                boolean answered = false;
+                int lastStream = -1;
+                RawH2.Frame f;
+                while ((f = c.read()) != null) {
+                    if (f.type() == RawH2.HEADERS && f.stream() == 1) {
+                        answered = true;
+                    } else if (f.type() == RawH2.GOAWAY) {
+                        assertEquals(0, f.errorCode(), "NO_ERROR");
+                        lastStream = ((f.payload()[0] & 0x7f) << 24) | ((f.payload()[1] & 0xff) << 16)
+                                | ((f.payload()[2] & 0xff) << 8) | (f.payload()[3] & 0xff);
+                    }
+                }
+                assertTrue(answered, "the stream sent with the first bytes was served");
+                assertEquals(1, lastStream, "then GOAWAY, and the connection closed");
+            }
+        }
+    }
 }
