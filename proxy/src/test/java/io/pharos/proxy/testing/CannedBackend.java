@@ -8,6 +8,9 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import io.pharos.proxy.server.Transport;
 
 import java.net.InetSocketAddress;
@@ -20,27 +23,34 @@ import java.nio.charset.StandardCharsets;
  */
 public final class CannedBackend implements AutoCloseable {
     private final Channel server;
+    private final ChannelGroup connections;
+    /** The response bytes, released by {@link #close()} once no connection can write them. */
+    private final ByteBuf canned;
 
-    private CannedBackend(Channel server) {
+    private CannedBackend(Channel server, ChannelGroup connections, ByteBuf canned) {
         this.server = server;
+        this.connections = connections;
+        this.canned = canned;
     }
 
     /** Listens on an ephemeral loopback port; every response carries {@code bodyBytes} bytes of body. */
     public static CannedBackend start(EventLoopGroup group, int bodyBytes) throws InterruptedException {
         String head = "HTTP/1.1 200 OK\r\nServer: canned\r\nContent-Type: text/plain\r\nContent-Length: " + bodyBytes + "\r\n\r\n";
-        ByteBuf response = Unpooled.unreleasableBuffer(Unpooled.directBuffer()
-                .writeBytes(head.getBytes(StandardCharsets.US_ASCII)).writeBytes(new byte[bodyBytes]).asReadOnly());
+        ByteBuf canned = Unpooled.directBuffer().writeBytes(head.getBytes(StandardCharsets.US_ASCII)).writeBytes(new byte[bodyBytes]);
+        ByteBuf response = Unpooled.unreleasableBuffer(canned.asReadOnly());
+        ChannelGroup connections = new DefaultChannelGroup("canned", GlobalEventExecutor.INSTANCE);
         Channel server = new ServerBootstrap()
                 .group(group)
                 .channel(Transport.best().serverChannel())
                 .childHandler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        connections.add(ch);
                         ch.pipeline().addLast(new Responder(response));
                     }
                 })
                 .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
-        return new CannedBackend(server);
+        return new CannedBackend(server, connections, canned);
     }
 
     public String address() {
@@ -51,6 +61,8 @@ public final class CannedBackend implements AutoCloseable {
     @Override
     public void close() {
         server.close().awaitUninterruptibly();
+        connections.close().awaitUninterruptibly();
+        canned.release();
     }
 
     /** Writes one response per request end seen; the matcher state survives reads that split a CRLF CRLF. */
