@@ -44,9 +44,10 @@ import java.util.ArrayDeque;
  * a FIN and the connection closes once that is out; a client that wants the backend's answer after its
  * own end half-closes with a bare TCP FIN.
  *
- * <p>Zero-copy: on epoll with plaintext on both sides (no upstream TLS, no listener TLS) and unless the listener says {@code splice = false}, each side {@code splice}s into the
- * other through a kernel pipe ({@link #startSplice}); Netty pauses reading a side while the other
- * side's socket is full. Netty's splice loop shuts a side's input down on its FIN possibly before it
+ * <p>Zero-copy: on epoll with plaintext on both sides (no upstream TLS, no listener TLS: the
+ * initializer decides the latter) and unless the listener says {@code splice = false}, each side
+ * {@code splice}s into the other through a kernel pipe ({@link #startSplice}); Netty pauses reading a
+ * side while the other side's socket is full. Netty's splice loop shuts a side's input down on its FIN possibly before it
  * moved everything still queued in the socket; {@link SpliceTail} passes that on. A side whose input is
  * shut stops reading (its socket stays readable at EOF, which would wake the loop for ever). The
  * transport's {@code ReAddingEpollIoHandler} keeps such a half-closed channel usable for writes.

@@ -273,6 +273,30 @@ class TcpTlsIT {
     }
 
     @Test
+    void acceptsAProxyHeaderBeforeTheHandshake() throws Exception {
+        try (ProxyHarness h = new ProxyHarness()) {
+            Echo echo = echoServer(h);
+            try {
+                // the backend gets a PROXY v1 header with the announced client, which the echo sends back
+                h.start(config(echo, "tcp", def.cert(), def.key(), " proxy-protocol { send = v1 }\n")
+                        .replace("protocol = tcp, cluster = db,", "protocol = tcp, cluster = db, proxy-protocol { accept = true },"));
+                int port = h.port("db");
+                Socket plain = plain(port);
+                plain.getOutputStream().write("PROXY TCP4 192.0.2.44 127.0.0.1 4321 443\r\n".getBytes(StandardCharsets.US_ASCII));
+                plain.getOutputStream().flush();
+                try (SSLSocket s = tlsClient(plain, port, "a.example")) {
+                    assertTrue(subject(s).contains("CN=a.example"), subject(s));
+                    assertEquals("", s.getApplicationProtocol());
+                    String header = "PROXY TCP4 192.0.2.44 ";
+                    assertEquals(header, new String(s.getInputStream().readNBytes(header.length()), StandardCharsets.US_ASCII));
+                }
+            } finally {
+                echo.channel().close().sync();
+            }
+        }
+    }
+
+    @Test
     void closesAnIdleTlsConnection() throws Exception {
         try (ProxyHarness h = new ProxyHarness()) {
             Echo echo = echoServer(h);
