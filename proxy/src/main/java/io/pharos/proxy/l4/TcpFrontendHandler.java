@@ -12,7 +12,9 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.ssl.SslCloseCompletionEvent;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.pharos.proxy.cluster.Backend;
@@ -35,10 +37,17 @@ import java.util.ArrayDeque;
  * FINs are passed on). Bytes the client sent before the backend connection was up (Netty reads a
  * socket on its FIN even with auto-read off) are kept and sent first.
  *
- * <p>Zero-copy: on epoll with plaintext on both sides (no upstream TLS, no TLS handler on the client
- * pipeline) and unless the listener says {@code splice = false}, each side {@code splice}s into the
- * other through a kernel pipe ({@link #startSplice}); Netty pauses reading a side while the other
- * side's socket is full. Netty's splice loop shuts a side's input down on its FIN possibly before it
+ * <p>TLS listener ({@code clientTls}): the backend is picked and connected only once the client's
+ * handshake succeeded (a client that fails it never reaches a backend); the backend's FIN is passed on
+ * as a TLS {@code close_notify} followed by the TCP FIN. A client's {@code close_notify} ends the TLS
+ * session both ways (the engine answers it and sends nothing after): it is passed on to the backend as
+ * a FIN and the connection closes once that is out; a client that wants the backend's answer after its
+ * own end half-closes with a bare TCP FIN.
+ *
+ * <p>Zero-copy: on epoll with plaintext on both sides (no upstream TLS, no listener TLS: the
+ * initializer decides the latter) and unless the listener says {@code splice = false}, each side
+ * {@code splice}s into the other through a kernel pipe ({@link #startSplice}); Netty pauses reading a
+ * side while the other side's socket is full. Netty's splice loop shuts a side's input down on its FIN possibly before it
  * moved everything still queued in the socket; {@link SpliceTail} passes that on. A side whose input is
  * shut stops reading (its socket stays readable at EOF, which would wake the loop for ever). The
  * transport's {@code ReAddingEpollIoHandler} keeps such a half-closed channel usable for writes.
@@ -51,6 +60,8 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
     private final ProxyHealth health;
     private final Transport transport;
     private final boolean spliceAllowed;
+    /** Whether the listener terminates TLS (an SNI handler precedes this one). */
+    private final boolean clientTls;
     private final UpstreamTls upstreamTls;
     private final PickContext pick = new PickContext();
     private ChannelHandlerContext ctx;
@@ -73,11 +84,13 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
     /** Loop-confined: whether either side read since the last idle check (splice mode; reads bypass the idle handler). */
     private boolean activeSinceIdleCheck;
 
-    TcpFrontendHandler(Cluster cluster, Transport transport, ProxyHealth health, boolean spliceAllowed, UpstreamTls upstreamTls) {
+    TcpFrontendHandler(Cluster cluster, Transport transport, ProxyHealth health, boolean spliceAllowed, boolean clientTls,
+                       UpstreamTls upstreamTls) {
         this.cluster = cluster;
         this.transport = transport;
         this.health = health;
         this.spliceAllowed = spliceAllowed;
+        this.clientTls = clientTls;
         this.upstreamTls = upstreamTls;
     }
 
@@ -85,7 +98,12 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
     public void channelActive(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         pick.reset(null, ProxyProtocol.clientAddress(ctx.channel()));
-        connect(cluster.snapshot());
+        if (clientTls) {
+            // auto-read is off: the TLS handler reads on its own until the handshake is done
+            ctx.read();
+        } else {
+            connect(cluster.snapshot());
+        }
         ctx.fireChannelActive();
     }
 
@@ -135,7 +153,7 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
                 if (clientInputShut) {
                     passFinToBackend();
                 }
-                if (spliceAllowed && snapshot.config().upstreamTls().isEmpty() && ctx.pipeline().get(SslHandler.class) == null
+                if (spliceAllowed && snapshot.config().upstreamTls().isEmpty()
                         && ctx.channel() instanceof EpollSocketChannel in && backendChannel instanceof EpollSocketChannel out) {
                     startSplice(in, out);
                 } else {
@@ -251,19 +269,22 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof ChannelInputShutdownEvent) {
-            if (clientInputShut) {
-                return;
+        if (evt instanceof SslHandshakeCompletionEvent h) {
+            if (!clientTls) {
+                ctx.fireUserEventTriggered(evt);
+            } else if (h.isSuccess()) {
+                connect(cluster.snapshot());
+            } else {
+                closeBoth();
             }
-            clientInputShut = true;
-            if (early != null) {
-                // not connected yet: the FIN is passed on after the early bytes
-                return;
-            }
-            if (splicing && !drainSpliceTail(ctx.channel(), backendChannel)) {
-                return;
-            }
-            passFinToBackend();
+        } else if (evt instanceof ChannelInputShutdownEvent) {
+            onClientInputShutdown(ctx);
+        } else if (clientTls && evt instanceof SslCloseCompletionEvent c && c.isSuccess()) {
+            // the client's close_notify: the TLS engine closes our sending side with it (BoringSSL has no
+            // TLS half-close), so nothing more can reach the client; the backend gets its FIN behind the
+            // bytes before it, and the connection ends then
+            clientOutputShut = true;
+            onClientInputShutdown(ctx);
         } else if (evt instanceof IdleStateEvent) {
             if (splicing && activeSinceIdleCheck) {
                 // spliced bytes pass the idle handler unseen; only a whole quiet period counts
@@ -274,6 +295,22 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
         } else {
             ctx.fireUserEventTriggered(evt);
         }
+    }
+
+    /** The client sent FIN (or a TLS close_notify). */
+    private void onClientInputShutdown(ChannelHandlerContext ctx) {
+        if (clientInputShut) {
+            return;
+        }
+        clientInputShut = true;
+        if (early != null) {
+            // not connected yet: the FIN is passed on after the early bytes
+            return;
+        }
+        if (splicing && !drainSpliceTail(ctx.channel(), backendChannel)) {
+            return;
+        }
+        passFinToBackend();
     }
 
     /** The backend sent FIN. */
@@ -305,16 +342,26 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
                 closeBoth();
                 return;
             }
-            d.shutdownOutput().addListener(g -> {
-                if (toBackend) {
-                    backendOutputShut = true;
-                } else {
-                    clientOutputShut = true;
-                }
-                if (clientOutputShut && backendOutputShut) {
-                    closeBoth();
-                }
-            });
+            SslHandler ssl = toBackend || !clientTls ? null : to.pipeline().get(SslHandler.class);
+            if (ssl == null) {
+                shutdownOutput(d, toBackend);
+            } else {
+                // close_notify first: a TLS client tells a truncation from a clean end by it
+                ssl.closeOutbound().addListener(g -> shutdownOutput(d, toBackend));
+            }
+        });
+    }
+
+    private void shutdownOutput(DuplexChannel d, boolean toBackend) {
+        d.shutdownOutput().addListener(g -> {
+            if (toBackend) {
+                backendOutputShut = true;
+            } else {
+                clientOutputShut = true;
+            }
+            if (clientOutputShut && backendOutputShut) {
+                closeBoth();
+            }
         });
     }
 

@@ -93,10 +93,11 @@ final class ConfigApplier {
                     continue;
                 }
                 try {
-                    if (old.tls() != null) {
+                    if (old.tls() != null && old.tls().alpn() == PharosServer.alpn(l)) {
                         tlsSwaps.put(l.name(), old.tls().prepare(l.tls().get()));
                     } else {
-                        tlsCreated.put(l.name(), ListenerTls.create(l.tls().get()));
+                        // new TLS, or the listener's protocol changed: its ALPN offer with it
+                        tlsCreated.put(l.name(), ListenerTls.create(l.tls().get(), PharosServer.alpn(l)));
                     }
                 } catch (TlsException e) {
                     for (String problem : e.problems()) {

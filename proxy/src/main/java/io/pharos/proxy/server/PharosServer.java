@@ -16,6 +16,7 @@ import io.pharos.proxy.config.PharosConfig;
 import io.pharos.proxy.config.PharosConfig.ClusterConfig;
 import io.pharos.proxy.config.PharosConfig.EventsConfig;
 import io.pharos.proxy.config.PharosConfig.ListenerConfig;
+import io.pharos.proxy.config.PharosConfig.Protocol;
 import io.pharos.proxy.health.ProxyHealth;
 import io.pharos.proxy.h2.HttpListenerInitializer;
 import io.pharos.proxy.l4.TcpProxyInitializer;
@@ -25,6 +26,7 @@ import io.pharos.proxy.l7.ListenerContext;
 import io.pharos.proxy.metrics.AccessLog;
 import io.pharos.proxy.metrics.EjectionCounter;
 import io.pharos.proxy.metrics.ListenerMetrics;
+import io.pharos.proxy.tls.Alpn;
 import io.pharos.proxy.tls.ListenerTls;
 import io.pharos.proxy.tls.TlsException;
 import io.pharos.proxy.tls.UpstreamTls;
@@ -201,7 +203,7 @@ public final class PharosServer implements AutoCloseable {
         ListenerTls tls = null;
         if (l.tls().isPresent()) {
             try {
-                tls = ListenerTls.create(l.tls().get());
+                tls = ListenerTls.create(l.tls().get(), alpn(l));
             } catch (TlsException e) {
                 throw new BindException("listener " + l.name() + ": " + String.join("; ", e.problems()), e);
             }
@@ -225,6 +227,11 @@ public final class PharosServer implements AutoCloseable {
         return slot;
     }
 
+    /** What a listener's TLS offers by ALPN: HTTP versions on HTTP listeners, nothing on TCP ones. */
+    static Alpn alpn(ListenerConfig l) {
+        return l.protocol() == Protocol.HTTP ? Alpn.HTTP : Alpn.NONE;
+    }
+
     /** The HTTP context a listener's connections share, or null for TCP. */
     ListenerContext newContext(ListenerConfig l, Map<String, Cluster> clusterMap, PharosConfig cfg, ListenerMetrics metrics) {
         return switch (l.protocol()) {
@@ -238,7 +245,7 @@ public final class PharosServer implements AutoCloseable {
         return switch (l.protocol()) {
             case HTTP -> new HttpListenerInitializer(new HttpProxyInitializer(context, pools::get), tls, l.acceptProxyProtocol());
             case TCP -> new TcpProxyInitializer(clusterMap.get(l.cluster()), transport, health, l.acceptProxyProtocol(), l.splice(),
-                    upstreamTls);
+                    upstreamTls, tls);
         };
     }
 

@@ -17,13 +17,13 @@ import java.util.List;
  */
 record CertificateSet(SslContext defaultContext, Mapping<String, SslContext> mapping) {
 
-    static CertificateSet build(TlsConfig config) throws TlsException {
+    static CertificateSet build(TlsConfig config, Alpn alpn) throws TlsException {
         List<String> problems = new ArrayList<>();
-        SslContext def = buildOne(config.certificate(), config.key(), config, problems, "tls");
+        SslContext def = buildOne(config.certificate(), config.key(), config, alpn, problems, "tls");
         List<SslContext> sni = new ArrayList<>();
         for (int i = 0; i < config.sni().size(); i++) {
             SniCertificate s = config.sni().get(i);
-            sni.add(buildOne(s.certificate(), s.key(), config, problems, "tls.sni[" + i + "]"));
+            sni.add(buildOne(s.certificate(), s.key(), config, alpn, problems, "tls.sni[" + i + "]"));
         }
         if (!problems.isEmpty()) {
             throw new TlsException(problems);
@@ -37,10 +37,10 @@ record CertificateSet(SslContext defaultContext, Mapping<String, SslContext> map
         return new CertificateSet(def, mb.build());
     }
 
-    private static SslContext buildOne(Path cert, Path key, TlsConfig config,
+    private static SslContext buildOne(Path cert, Path key, TlsConfig config, Alpn alpn,
                                        List<String> problems, String where) {
         try {
-            return ServerContexts.build(cert, key, config);
+            return ServerContexts.build(cert, key, config, alpn);
         } catch (SSLException | RuntimeException e) {
             problems.add(where + ": cannot load certificate " + cert + " with key " + key + ": " + rootMessage(e));
             return null;

@@ -17,10 +17,16 @@ import java.util.List;
  */
 public interface ListenerTls {
 
-    /** Builds every context of {@code config}; throws with one line per problem if any file is bad. */
-    static ListenerTls create(TlsConfig config) throws TlsException {
-        return new SwappableListenerTls(CertificateSet.build(config));
+    /**
+     * Builds every context of {@code config}, offering {@code alpn} (kept for every later
+     * {@link #reload}/{@link #prepare}); throws with one line per problem if any file is bad.
+     */
+    static ListenerTls create(TlsConfig config, Alpn alpn) throws TlsException {
+        return new SwappableListenerTls(CertificateSet.build(config, alpn), alpn);
     }
+
+    /** What the contexts offer by ALPN, fixed at {@link #create}. */
+    Alpn alpn();
 
     /**
      * Rebuilds the certificates from {@code config} and swaps them in for new connections. On any

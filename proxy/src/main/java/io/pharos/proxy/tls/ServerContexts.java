@@ -14,32 +14,34 @@ import java.nio.file.Path;
 
 /**
  * Builds the server {@link SslContext}s of a listener from PEM files: the configured protocols only
- * (TLS 1.2 and 1.3 by default), HTTP/2-safe ciphers, ALPN {@code h2} then {@code http/1.1}, session
- * tickets (the engine's default), and client-certificate verification when {@code client-ca} is set.
+ * (TLS 1.2 and 1.3 by default), session tickets (the engine's default), client-certificate verification
+ * when {@code client-ca} is set, and for {@link Alpn#HTTP} HTTP/2-safe ciphers and ALPN {@code h2} then
+ * {@code http/1.1} ({@link Alpn#NONE}: no ALPN, the engine's default ciphers).
  * Reads files: control thread only.
  */
 final class ServerContexts {
     private ServerContexts() {
     }
 
-    static SslContext build(Path certificate, Path key, TlsConfig tls) throws SSLException {
+    static SslContext build(Path certificate, Path key, TlsConfig tls, Alpn alpn) throws SSLException {
         SslContextBuilder b;
         try {
             b = SslContextBuilder.forServer(certificate.toFile(), key.toFile());
         } catch (IllegalArgumentException e) {
             throw new SSLException(certificate + " / " + key + ": " + e.getMessage(), e);
         }
-        b.sslProvider(TlsProviders.provider()).protocols(tls.protocols());
-        if (tls.protocols().stream().allMatch(p -> p.equals("TLSv1.2") || p.equals("TLSv1.3"))) {
-            // HTTP/2's cipher rules (RFC 9113 9.2.2); a listener that opts into TLS 1.0/1.1 keeps the engine's defaults
-            b.ciphers(Http2SecurityUtil.CIPHERS, SupportedCipherSuiteFilter.INSTANCE);
+        b.sslProvider(TlsProviders.provider()).protocols(tls.protocols()).sessionTimeout(300);
+        if (alpn == Alpn.HTTP) {
+            if (tls.protocols().stream().allMatch(p -> p.equals("TLSv1.2") || p.equals("TLSv1.3"))) {
+                // HTTP/2's cipher rules (RFC 9113 9.2.2); a listener that opts into TLS 1.0/1.1 keeps the engine's defaults
+                b.ciphers(Http2SecurityUtil.CIPHERS, SupportedCipherSuiteFilter.INSTANCE);
+            }
+            b.applicationProtocolConfig(new ApplicationProtocolConfig(
+                    ApplicationProtocolConfig.Protocol.ALPN,
+                    ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                    ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                    ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1));
         }
-        b.applicationProtocolConfig(new ApplicationProtocolConfig(
-                        ApplicationProtocolConfig.Protocol.ALPN,
-                        ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
-                        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
-                        ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1))
-                .sessionTimeout(300);
         if (tls.clientCa().isPresent()) {
             b.trustManager(tls.clientCa().get().toFile()).clientAuth(ClientAuth.REQUIRE);
         }

@@ -14,16 +14,23 @@ final class SwappableListenerTls implements ListenerTls, Mapping<String, SslCont
     /** Time a client has from connecting to finishing its handshake (ClientHello included). */
     static final long HANDSHAKE_TIMEOUT_MILLIS = 10_000;
 
+    private final Alpn alpn;
     /** Written by the control thread on reload; read by event loops at each handshake. */
     private volatile CertificateSet current;
 
-    SwappableListenerTls(CertificateSet initial) {
+    SwappableListenerTls(CertificateSet initial, Alpn alpn) {
         this.current = initial;
+        this.alpn = alpn;
+    }
+
+    @Override
+    public Alpn alpn() {
+        return alpn;
     }
 
     @Override
     public Runnable prepare(TlsConfig config) throws TlsException {
-        CertificateSet next = CertificateSet.build(config);
+        CertificateSet next = CertificateSet.build(config, alpn);
         return () -> current = next;
     }
 
