@@ -415,6 +415,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         if (requestTimer.isArmed()) {
             long now = System.nanoTime();
             backend.recordLatencyNanos(now - requestSentNanos, now);
+            backend.stats().recordResponseTime(now - requestSentNanos);
         }
         cancelRequestTimer();
         listener.health().onResponse(backend, code);

@@ -13,6 +13,7 @@ public final class BackendStats {
     private final LongAdder ejections = new LongAdder();
     private final LongAdder retries = new LongAdder();
     private final LongAdder h2Streams = new LongAdder();
+    private final BucketedLatency responseTime = new BucketedLatency();
 
     /** A response head from this backend with {@code status} (100..599) reached the client. */
     public void onResponse(int status) {
@@ -20,6 +21,16 @@ public final class BackendStats {
         if (cls >= 1 && cls <= 5) {
             responses[cls - 1].increment();
         }
+    }
+
+    /** A response head arrived {@code nanos} after the whole request was sent to this backend. */
+    public void recordResponseTime(long nanos) {
+        responseTime.record(nanos);
+    }
+
+    /** Time from the request sent to the response head, per response from this backend. */
+    public BucketedLatency responseTime() {
+        return responseTime;
     }
 
     /** Bytes of request body (L7) or stream (L4) sent to the backend. */

@@ -14,7 +14,7 @@ import java.util.function.ToLongFunction;
 /**
  * The data plane's metric families: per listener (connections, bytes, responses by status class,
  * latency histogram) and per backend (requests, responses by class, in-flight, failures, connections,
- * bytes, weight, state). Reads live counters and the current snapshots on the scraping thread.
+ * bytes, response-time histogram, weight, state). Reads live counters and the current snapshots on the scraping thread.
  */
 final class ServerMetrics implements MetricsRegistry.Collector {
     private static final String[] CLASSES = {"1xx", "2xx", "3xx", "4xx", "5xx"};
@@ -62,6 +62,9 @@ final class ServerMetrics implements MetricsRegistry.Collector {
         backendCounter(out, clusters, "pharos_backend_retries_total", "Requests (HTTP) or connections (TCP) tried here after failing on another backend", b -> b.stats().retries());
         backendCounter(out, clusters, "pharos_backend_h2_streams_total", "HTTP/2 streams opened to this backend (clusters with protocol = h2)", b -> b.stats().h2Streams());
         backendCounter(out, clusters, "pharos_backend_ejections_total", "Times the backend was ejected (outlier detection)", b -> b.stats().ejections());
+        out.family("pharos_backend_response_seconds", "histogram", "Time from a request sent to the backend to its response head (HTTP)");
+        forEachMember(clusters, (c, m) -> m.backend().stats().responseTime().writeSamples(out, "pharos_backend_response_seconds",
+                "cluster", c, "backend", m.backend().name()));
         backendGauge(out, clusters, "pharos_backend_weight", "Effective weight (operator override or config)", ClusterMember::weight);
         out.family("pharos_backend_state", "gauge", "1 for the backend's current state");
         forEachMember(clusters, (c, m) -> {

@@ -236,6 +236,14 @@ class AdminApiIT {
         assertEquals(1.0, m.value("pharos_backend_state", "cluster", "app", "backend", "b1", "state", "unknown"));
         assertEquals(100.0, m.value("pharos_backend_weight", "cluster", "app", "backend", "b2"));
         assertEquals("histogram", m.types().get("pharos_http_request_duration_seconds"));
+        // every response counted once in its backend's response-time histogram, the buckets cumulative
+        assertEquals("histogram", m.types().get("pharos_backend_response_seconds"));
+        assertEquals(45.0, m.sum("pharos_backend_response_seconds_count", "cluster", "app"));
+        assertEquals(45.0, m.sum("pharos_backend_response_seconds_bucket", "cluster", "app", "le", "+Inf"));
+        assertEquals((double) b1.requests(), m.value("pharos_backend_response_seconds_count", "cluster", "app", "backend", "b1"));
+        assertTrue(m.sum("pharos_backend_response_seconds_bucket", "cluster", "app", "le", "0.001")
+                <= m.sum("pharos_backend_response_seconds_bucket", "cluster", "app", "le", "10.0"));
+        assertTrue(m.sum("pharos_backend_response_seconds_sum", "cluster", "app") > 0);
         assertEquals("counter", m.types().get("pharos_reloads_ok_total"));
         assertTrue(m.value("pharos_listener_received_bytes_total", "listener", "web") > 500);
         // a family registered by another part through the hook
