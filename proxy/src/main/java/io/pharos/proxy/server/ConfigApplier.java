@@ -14,10 +14,12 @@ import io.pharos.proxy.tls.TlsException;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.logging.Logger;
 
 /**
@@ -67,7 +69,7 @@ final class ConfigApplier {
             newClusters.put(c.name(), kept != null ? kept : PharosServer.newCluster(c));
         }
 
-        Map<String, ListenerSlot> oldSlots = server.slots();
+        Map<String, ListenerSlot> oldSlots = previousSlots(server.slots(), next);
         Map<String, ListenerSlot> bound = new LinkedHashMap<>();
         for (int i = 0; i < next.listeners().size(); i++) {
             ListenerConfig l = next.listeners().get(i);
@@ -159,10 +161,14 @@ final class ConfigApplier {
                 }
                 boolean httpChanged = l.protocol() == Protocol.HTTP && !current.http().equals(next.http());
                 if (!old.config().equals(l) || httpChanged) {
-                    ListenerMetrics m = old.metrics();
+                    boolean renamed = !old.config().name().equals(l.name());
+                    ListenerMetrics m = renamed ? server.listenerMetrics(l.name()) : old.metrics();
                     ListenerContext ctx = server.newContext(l, newClusters, next, m);
                     ListenerTls tls = l.tls().isEmpty() ? null : tlsCreated.getOrDefault(l.name(), old.tls());
-                    old.swap(l, server.newInitializer(l, newClusters, ctx, tls), ctx, tls);
+                    if (renamed) {
+                        notes.add("listener " + old.config().name() + ": renamed " + l.name() + " on the same socket");
+                    }
+                    old.swap(l, server.newInitializer(l, newClusters, ctx, tls), ctx, tls, m);
                     notes.add("listener " + l.name() + ": settings changed");
                 }
                 newSlots.put(l.name(), old);
@@ -176,6 +182,34 @@ final class ConfigApplier {
         }
         server.publish(next, newClusters, newSlots);
         return new ReloadResult(Instant.now(), true, List.of(), notes);
+    }
+
+    /**
+     * The running slots by the name they go on under in {@code next}: their own, or, for a listener that
+     * {@code next} no longer has, the name of a new listener on the same configured address, port 0 aside
+     * (a rename keeps the socket: binding the address again would fail while the old socket holds it).
+     */
+    private static Map<String, ListenerSlot> previousSlots(Map<String, ListenerSlot> running, PharosConfig next) {
+        Map<String, ListenerSlot> byName = new LinkedHashMap<>(running);
+        Set<String> nextNames = new HashSet<>();
+        for (ListenerConfig l : next.listeners()) {
+            nextNames.add(l.name());
+        }
+        for (ListenerConfig l : next.listeners()) {
+            if (running.containsKey(l.name()) || l.listen().port() == 0) {
+                // port 0 asks for a fresh port, not for the old socket
+                continue;
+            }
+            for (ListenerSlot s : running.values()) {
+                String oldName = s.config().name();
+                if (!nextNames.contains(oldName) && byName.get(oldName) == s && s.config().listen().equals(l.listen())) {
+                    byName.remove(oldName);
+                    byName.put(l.name(), s);
+                    break;
+                }
+            }
+        }
+        return byName;
     }
 
     /**

@@ -38,7 +38,8 @@ final class ListenerSlot {
     private volatile ListenerTls tls;
     /** The server socket; set once by the control thread after bind. */
     private volatile Channel channel;
-    private final ListenerMetrics metrics;
+    /** Counters of the listener's name; written by the control thread on a swap that renames the listener. */
+    private volatile ListenerMetrics metrics;
     private final ChannelGroup children;
     private final ChannelHandler acceptor;
     private final ChannelHandler byteCounter;
@@ -50,7 +51,7 @@ final class ListenerSlot {
         this.initializer = initializer;
         this.context = context;
         this.children = new DefaultChannelGroup(config.name(), GlobalEventExecutor.INSTANCE);
-        this.byteCounter = new ByteCounter(metrics);
+        this.byteCounter = new ByteCounter();
         this.acceptor = new Acceptor();
     }
 
@@ -90,8 +91,10 @@ final class ListenerSlot {
      * New connections get {@code newInitializer}; open HTTP connections of the old context are told to
      * close after their next response. Control thread.
      */
-    void swap(ListenerConfig newConfig, ChannelHandler newInitializer, ListenerContext newContext, ListenerTls newTls) {
+    void swap(ListenerConfig newConfig, ChannelHandler newInitializer, ListenerContext newContext, ListenerTls newTls,
+              ListenerMetrics newMetrics) {
         ListenerContext old = context;
+        this.metrics = newMetrics;
         this.config = newConfig;
         this.tls = newTls;
         this.context = newContext;
@@ -159,15 +162,9 @@ final class ListenerSlot {
         }
     }
 
-    /** Counts the client connection's raw bytes both ways. */
+    /** Counts the client connection's raw bytes both ways, into the listener's current counters. */
     @ChannelHandler.Sharable
-    private static final class ByteCounter extends ChannelDuplexHandler {
-        private final ListenerMetrics metrics;
-
-        ByteCounter(ListenerMetrics metrics) {
-            this.metrics = metrics;
-        }
-
+    private final class ByteCounter extends ChannelDuplexHandler {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             metrics.addBytesIn(size(msg));

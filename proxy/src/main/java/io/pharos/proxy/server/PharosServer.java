@@ -198,7 +198,7 @@ public final class PharosServer implements AutoCloseable {
 
     /** Creates a slot for {@code l} over {@code clusterMap} and binds it. Blocks: control thread. */
     ListenerSlot bind(ListenerConfig l, Map<String, Cluster> clusterMap, PharosConfig cfg) throws BindException, InterruptedException {
-        ListenerMetrics metrics = listenerMetrics.computeIfAbsent(l.name(), n -> new ListenerMetrics(n, group, System::nanoTime, accessLog));
+        ListenerMetrics metrics = listenerMetrics(l.name());
         ListenerContext context = newContext(l, clusterMap, cfg, metrics);
         ListenerTls tls = null;
         if (l.tls().isPresent()) {
@@ -230,6 +230,11 @@ public final class PharosServer implements AutoCloseable {
     /** What a listener's TLS offers by ALPN: HTTP versions on HTTP listeners, nothing on TCP ones. */
     static Alpn alpn(ListenerConfig l) {
         return l.protocol() == Protocol.HTTP ? Alpn.HTTP : Alpn.NONE;
+    }
+
+    /** The counters of the listener called {@code name}, made on first use. Control thread. */
+    ListenerMetrics listenerMetrics(String name) {
+        return listenerMetrics.computeIfAbsent(name, n -> new ListenerMetrics(n, group, System::nanoTime, accessLog));
     }
 
     /** The HTTP context a listener's connections share, or null for TCP. */

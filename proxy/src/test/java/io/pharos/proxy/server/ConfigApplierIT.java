@@ -2,6 +2,7 @@ package io.pharos.proxy.server;
 
 import io.pharos.proxy.cluster.Backend;
 import io.pharos.proxy.cluster.Cluster;
+import io.pharos.proxy.config.PharosConfig.ListenerConfig;
 import io.pharos.proxy.testing.ProxyProcess;
 import io.pharos.proxy.testing.RawHttp;
 import io.pharos.proxy.testing.RuntimeHarness;
@@ -16,6 +17,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static io.pharos.proxy.testing.RuntimeHarness.await;
@@ -182,5 +184,35 @@ class ConfigApplierIT {
         try (RawHttp c = new RawHttp(port)) {
             assertEquals(414, c.send(longLine).read().status());
         }
+    }
+
+    @Test
+    void aListenerRenamedOnTheSameAddressKeepsItsSocketAndCountsUnderItsNewName() throws Exception {
+        int port = ProxyProcess.freePort();
+        h.start(config("", web(port), h.backendsHocon("b1", "b2")));
+        try (RawHttp before = new RawHttp(port)) {
+            assertEquals(200, get(before));
+            ReloadResult r = reload(config("", web(port).replace("name = web,", "name = edge,"), h.backendsHocon("b1", "b2")));
+            assertTrue(r.ok(), r.toString());
+            assertTrue(r.notes().toString().contains("listener web: renamed edge on the same socket"), r.toString());
+            assertEquals(Map.of("edge", "127.0.0.1:" + port), listeners());
+            try (RawHttp after = new RawHttp(port)) {
+                assertEquals(200, get(after), "the same socket serves under the new name");
+            }
+            assertEquals(1, h.runtime().server().listenerMetrics().get("edge").connections(), "the new name counts from the rename");
+            assertFalse(h.runtime().server().listenerMetrics().containsKey("web"));
+            // the connection from before finishes with its next response
+            RawHttp.Response last = before.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n").read();
+            assertEquals(200, last.status());
+            assertEquals("close", last.header("connection"));
+        }
+    }
+
+    private Map<String, String> listeners() {
+        Map<String, String> out = new java.util.TreeMap<>();
+        for (ListenerConfig l : h.runtime().server().config().listeners()) {
+            out.put(l.name(), h.runtime().server().listener(l.name()).channel().localAddress().toString().replace("/", ""));
+        }
+        return out;
     }
 }
