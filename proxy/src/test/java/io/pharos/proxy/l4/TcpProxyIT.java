@@ -1,27 +1,15 @@
 package io.pharos.proxy.l4;
 
-import io.netty.bootstrap.ServerBootstrap;
-import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.socket.ChannelInputShutdownEvent;
-import io.netty.channel.socket.DuplexChannel;
 import io.pharos.proxy.testing.ProxyHarness;
-import io.pharos.proxy.server.Transport;
+import io.pharos.proxy.testing.TcpEchoBackend;
 import org.junit.jupiter.api.Test;
 
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.security.MessageDigest;
 import java.util.Arrays;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -32,32 +20,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * zero-copy splice relay (the default on epoll) and with the buffered one ({@code splice = false}).
  */
 class TcpProxyIT {
-
-    /** Echoes everything; when the client half-closes, sends "BYE" and half-closes too. */
-    private static Channel echoServer(ProxyHarness h, AtomicInteger accepted) throws InterruptedException {
-        return new ServerBootstrap().group(h.backendGroup()).channel(Transport.best().serverChannel())
-                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                .childHandler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        accepted.incrementAndGet();
-                        ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
-                            @Override
-                            public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                                ctx.writeAndFlush(msg);
-                            }
-
-                            @Override
-                            public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-                                if (evt instanceof ChannelInputShutdownEvent) {
-                                    ctx.writeAndFlush(Unpooled.copiedBuffer(new byte[] {'B', 'Y', 'E'}))
-                                            .addListener((ChannelFutureListener) f -> ((DuplexChannel) ctx.channel()).shutdownOutput());
-                                }
-                            }
-                        });
-                    }
-                }).bind("127.0.0.1", 0).sync().channel();
-    }
 
     @Test
     void splicedRelaysBothWaysAndPassesHalfCloseOn() throws Exception {
@@ -70,14 +32,12 @@ class TcpProxyIT {
     }
 
     private static void relayBothWaysAndPassHalfCloseOn(boolean splice) throws Exception {
-        try (ProxyHarness h = new ProxyHarness()) {
-            AtomicInteger accepted = new AtomicInteger();
-            Channel echo = echoServer(h, accepted);
+        try (ProxyHarness h = new ProxyHarness(); TcpEchoBackend echo = TcpEchoBackend.start(h.backendGroup())) {
             int closedPort;
             try (ServerSocket s = new ServerSocket(0)) {
                 closedPort = s.getLocalPort();
             }
-            int echoPort = ((InetSocketAddress) echo.localAddress()).getPort();
+            int echoPort = echo.port();
             // a dead backend first in the list: the connect failure is tried on the next backend
             h.start("pharos { listeners = [ { name = db, listen = \"127.0.0.1:0\", protocol = tcp, cluster = db"
                     + (splice ? "" : ", splice = false") + " } ]\n"
@@ -109,12 +69,11 @@ class TcpProxyIT {
                     assertEquals("BYE", new String(back, payload.length, 3));
                 }
             }
-            assertEquals(2, accepted.get());
+            assertEquals(2, echo.accepted());
             assertEquals(splice && h.server().transport().isEpoll() ? 2 : 0, SpliceStats.splicedConnections() - splicedBefore,
                     "connections relayed with splice");
             var dead = h.server().cluster("db").snapshot().member("dead").backend();
             assertTrue(dead.failures() >= 1, "the refused connect was counted");
-            echo.close().sync();
         }
     }
 }

@@ -1,46 +1,28 @@
 package io.pharos.proxy.l4;
 
-import io.netty.bootstrap.ServerBootstrap;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.socket.ChannelInputShutdownEvent;
-import io.netty.channel.socket.DuplexChannel;
 import io.pharos.proxy.config.ConfigLoader;
-import io.pharos.proxy.server.Transport;
 import io.pharos.proxy.testing.ProxyHarness;
+import io.pharos.proxy.testing.TcpEchoBackend;
 import io.pharos.proxy.tls.TestPki;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import javax.net.ssl.SNIHostName;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManagerFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.KeyStore;
 import java.security.MessageDigest;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -67,43 +49,7 @@ class TcpTlsIT {
     }
 
     /** Bytes and connections an echo backend received. */
-    private record Echo(Channel channel, AtomicInteger accepted, AtomicLong bytes) {
-        int port() {
-            return ((InetSocketAddress) channel.localAddress()).getPort();
-        }
-    }
-
-    /** Echoes everything; when the client half-closes, sends "BYE" and half-closes too. */
-    private static Echo echoServer(ProxyHarness h) throws InterruptedException {
-        AtomicInteger accepted = new AtomicInteger();
-        AtomicLong bytes = new AtomicLong();
-        Channel ch = new ServerBootstrap().group(h.backendGroup()).channel(Transport.best().serverChannel())
-                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                .childHandler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        accepted.incrementAndGet();
-                        ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
-                            @Override
-                            public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                                bytes.addAndGet(((ByteBuf) msg).readableBytes());
-                                ctx.writeAndFlush(msg);
-                            }
-
-                            @Override
-                            public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-                                if (evt instanceof ChannelInputShutdownEvent) {
-                                    ctx.writeAndFlush(Unpooled.copiedBuffer(new byte[] {'B', 'Y', 'E'}))
-                                            .addListener((ChannelFutureListener) f -> ((DuplexChannel) ctx.channel()).shutdownOutput());
-                                }
-                            }
-                        });
-                    }
-                }).bind("127.0.0.1", 0).sync().channel();
-        return new Echo(ch, accepted, bytes);
-    }
-
-    private static String config(Echo echo, String protocol, Path cert, Path key, String clusterExtra) {
+    private static String config(TcpEchoBackend echo, String protocol, Path cert, Path key, String clusterExtra) {
         return "pharos {\n workers = 2\n listeners = [\n"
                 + " { name = db, listen = \"127.0.0.1:0\", protocol = " + protocol + ", cluster = db,\n"
                 + "   tls { certificate = \"" + cert + "\", key = \"" + key + "\"\n"
@@ -112,24 +58,9 @@ class TcpTlsIT {
                 + clusterExtra + " } }\n}\n";
     }
 
-    private static SSLContext clientContext() throws Exception {
-        X509Certificate ca;
-        try (InputStream in = Files.newInputStream(pki.caCert())) {
-            ca = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
-        }
-        KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
-        ks.load(null, null);
-        ks.setCertificateEntry("ca", ca);
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(ks);
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, tmf.getTrustManagers(), null);
-        return ctx;
-    }
-
     /** A handshaken client over {@code plain}, offering ALPN h2 and http/1.1, with SNI {@code name} unless null. */
     private static SSLSocket tlsClient(Socket plain, int port, String name) throws Exception {
-        SSLSocket s = (SSLSocket) clientContext().getSocketFactory().createSocket(plain, "127.0.0.1", port, true);
+        SSLSocket s = (SSLSocket) pki.clientContext().getSocketFactory().createSocket(plain, "127.0.0.1", port, true);
         s.setSoTimeout(20_000);
         SSLParameters p = s.getSSLParameters();
         p.setApplicationProtocols(new String[] {"h2", "http/1.1"});
@@ -177,7 +108,7 @@ class TcpTlsIT {
     @Test
     void terminatesTlsWithTheSniCertificateWithoutAlpnAndKeepsPlaintextOut() throws Exception {
         try (ProxyHarness h = new ProxyHarness()) {
-            Echo echo = echoServer(h);
+            TcpEchoBackend echo = TcpEchoBackend.start(h.backendGroup());
             try {
                 h.start(config(echo, "tcp", def.cert(), def.key(), ""));
                 int port = h.port("db");
@@ -197,8 +128,8 @@ class TcpTlsIT {
                 assertTrue(sClient.contains("CN = a.example") || sClient.contains("CN=a.example"), sClient);
 
                 // the s_client connection has ended before the backend counters are read
-                long bytesBefore = echo.bytes().get();
-                int acceptedBefore = echo.accepted().get();
+                long bytesBefore = echo.bytes();
+                int acceptedBefore = echo.accepted();
                 try (Socket s = plain(port)) {
                     s.getOutputStream().write("PING plaintext\r\n".repeat(64).getBytes(StandardCharsets.US_ASCII));
                     s.getOutputStream().flush();
@@ -210,10 +141,10 @@ class TcpTlsIT {
                     }
                     assertTrue(answered < 16, "no echo for a plaintext client: " + answered + " bytes");
                 }
-                assertEquals(bytesBefore, echo.bytes().get(), "nothing of the plaintext client reached the backend");
-                assertEquals(acceptedBefore, echo.accepted().get(), "a failed handshake opens no backend connection");
+                assertEquals(bytesBefore, echo.bytes(), "nothing of the plaintext client reached the backend");
+                assertEquals(acceptedBefore, echo.accepted(), "a failed handshake opens no backend connection");
             } finally {
-                echo.channel().close().sync();
+                echo.close();
             }
         }
     }
@@ -221,7 +152,7 @@ class TcpTlsIT {
     @Test
     void relaysByteExactBothWaysWithHalfCloseAndNeverSplices() throws Exception {
         try (ProxyHarness h = new ProxyHarness()) {
-            Echo echo = echoServer(h);
+            TcpEchoBackend echo = TcpEchoBackend.start(h.backendGroup());
             try {
                 h.start(config(echo, "tcp", def.cert(), def.key(), ""));
                 int port = h.port("db");
@@ -264,10 +195,10 @@ class TcpTlsIT {
                         assertEquals("BYE", new String(back, payload.length, 3, StandardCharsets.US_ASCII), "round " + round);
                     }
                 }
-                assertEquals(2, echo.accepted().get());
+                assertEquals(2, echo.accepted());
                 assertEquals(0, SpliceStats.splicedConnections() - splicedBefore, "TLS connections are never spliced");
             } finally {
-                echo.channel().close().sync();
+                echo.close();
             }
         }
     }
@@ -275,7 +206,7 @@ class TcpTlsIT {
     @Test
     void acceptsAProxyHeaderBeforeTheHandshake() throws Exception {
         try (ProxyHarness h = new ProxyHarness()) {
-            Echo echo = echoServer(h);
+            TcpEchoBackend echo = TcpEchoBackend.start(h.backendGroup());
             try {
                 // the backend gets a PROXY v1 header with the announced client, which the echo sends back
                 h.start(config(echo, "tcp", def.cert(), def.key(), " proxy-protocol { send = v1 }\n")
@@ -291,7 +222,7 @@ class TcpTlsIT {
                     assertEquals(header, new String(s.getInputStream().readNBytes(header.length()), StandardCharsets.US_ASCII));
                 }
             } finally {
-                echo.channel().close().sync();
+                echo.close();
             }
         }
     }
@@ -299,7 +230,7 @@ class TcpTlsIT {
     @Test
     void closesAnIdleTlsConnection() throws Exception {
         try (ProxyHarness h = new ProxyHarness()) {
-            Echo echo = echoServer(h);
+            TcpEchoBackend echo = TcpEchoBackend.start(h.backendGroup());
             try {
                 h.start(config(echo, "tcp", def.cert(), def.key(), " timeouts { idle = 1s }\n"));
                 int port = h.port("db");
@@ -316,7 +247,7 @@ class TcpTlsIT {
                     assertEquals(-1, r, "the idle connection is closed");
                 }
             } finally {
-                echo.channel().close().sync();
+                echo.close();
             }
         }
     }
@@ -329,7 +260,7 @@ class TcpTlsIT {
         Files.copy(def.key(), key, StandardCopyOption.REPLACE_EXISTING);
         TestPki.Leaf next = pki.leaf("next", "next.example", "next.example");
         try (ProxyHarness h = new ProxyHarness()) {
-            Echo echo = echoServer(h);
+            TcpEchoBackend echo = TcpEchoBackend.start(h.backendGroup());
             try {
                 String tcp = config(echo, "tcp", cert, key, "");
                 h.start(tcp);
@@ -363,7 +294,7 @@ class TcpTlsIT {
                     assertEquals("tcp", echo(s, "tcp"));
                 }
             } finally {
-                echo.channel().close().sync();
+                echo.close();
             }
         }
     }

@@ -2,12 +2,18 @@ package io.pharos.proxy.tls;
 
 import java.io.File;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 
 /**
  * A throw-away PKI for tests, made at test time with the {@code openssl} CLI (no key is committed):
@@ -36,6 +42,22 @@ public final class TestPki {
 
     public Path dir() {
         return dir;
+    }
+
+    /** A JDK client TLS context that trusts this CA only. */
+    public SSLContext clientContext() throws Exception {
+        X509Certificate ca;
+        try (InputStream in = Files.newInputStream(caCert)) {
+            ca = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+        }
+        KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
+        ks.load(null, null);
+        ks.setCertificateEntry("ca", ca);
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(ks);
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(null, tmf.getTrustManagers(), null);
+        return ctx;
     }
 
     /** A leaf certificate {@code NAME.pem} / {@code NAME.key} for the common name {@code cn} and the given DNS names (plus 127.0.0.1). */

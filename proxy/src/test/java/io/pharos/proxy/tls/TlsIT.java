@@ -6,17 +6,13 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManagerFactory;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.List;
 
@@ -191,7 +187,7 @@ class TlsIT {
                     + " tls { certificate = \"" + cert + "\", key = \"" + key + "\" } } ]\n"
                     + " clusters { app { backends = [\n" + h.backendsHocon() + " ] } }\n}\n";
             h.start(hocon);
-            try (SSLSocket old = (SSLSocket) clientContext().getSocketFactory().createSocket("127.0.0.1", h.port())) {
+            try (SSLSocket old = (SSLSocket) pki.clientContext().getSocketFactory().createSocket("127.0.0.1", h.port())) {
                 old.setSoTimeout(20_000);
                 assertEquals("b1", get(old));
                 assertTrue(subject(old).contains("default.example"));
@@ -229,7 +225,7 @@ class TlsIT {
             try (java.net.Socket plain = new java.net.Socket("127.0.0.1", h.port())) {
                 plain.getOutputStream().write("PROXY TCP4 192.0.2.44 127.0.0.1 4321 443\r\n".getBytes(StandardCharsets.US_ASCII));
                 plain.getOutputStream().flush();
-                try (SSLSocket s = (SSLSocket) clientContext().getSocketFactory().createSocket(plain, "127.0.0.1", h.port(), true)) {
+                try (SSLSocket s = (SSLSocket) pki.clientContext().getSocketFactory().createSocket(plain, "127.0.0.1", h.port(), true)) {
                     s.setSoTimeout(20_000);
                     OutputStream out = s.getOutputStream();
                     out.write("GET /headers HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
@@ -240,21 +236,6 @@ class TlsIT {
                 }
             }
         }
-    }
-
-    private static SSLContext clientContext() throws Exception {
-        X509Certificate ca;
-        try (InputStream in = Files.newInputStream(pki.caCert())) {
-            ca = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
-        }
-        KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
-        ks.load(null, null);
-        ks.setCertificateEntry("ca", ca);
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(ks);
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, tmf.getTrustManagers(), null);
-        return ctx;
     }
 
     private static String subject(SSLSocket s) throws Exception {
