@@ -35,19 +35,12 @@ public final class BucketedLatency {
 
     /** Writes the cumulative buckets, sum and count (the family header is the caller's). Scraping thread. */
     public void writeSamples(MetricsWriter out, String name, String... labels) {
-        String[] withLe = new String[labels.length + 2];
-        System.arraycopy(labels, 0, withLe, 0, labels.length);
-        withLe[labels.length] = "le";
-        long cumulative = 0;
-        for (int i = 0; i < boundsNanos.length; i++) {
-            cumulative += counts[i].sum();
-            withLe[labels.length + 1] = Double.toString(LatencyHistogram.BUCKETS[i]);
-            out.sample(name + "_bucket", cumulative, withLe);
+        long[] cumulative = new long[counts.length];
+        long running = 0;
+        for (int i = 0; i < counts.length; i++) {
+            running += counts[i].sum();
+            cumulative[i] = running;
         }
-        cumulative += counts[boundsNanos.length].sum();
-        withLe[labels.length + 1] = "+Inf";
-        out.sample(name + "_bucket", cumulative, withLe);
-        out.sample(name + "_sum", sumNanos.sum() / 1e9, labels);
-        out.sample(name + "_count", cumulative, labels);
+        LatencyHistogram.writeBuckets(out, name, labels, i -> cumulative[i], sumNanos.sum() / 1e9);
     }
 }

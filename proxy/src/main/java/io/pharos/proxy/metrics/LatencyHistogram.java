@@ -8,6 +8,7 @@ import org.HdrHistogram.SingleWriterRecorder;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.IntToLongFunction;
 
 /**
  * Request latency of one listener as a Prometheus histogram. Each event loop records into its own
@@ -80,16 +81,27 @@ public final class LatencyHistogram {
             s.drainInto(total);
         }
         others.drainInto(total);
+        writeBuckets(out, name, labels,
+                i -> i < BUCKETS.length ? total.getCountBetweenValues(0, (long) (BUCKETS[i] * 1e9)) : total.getTotalCount(),
+                sumNanos.sum() / 1e9);
+    }
+
+    /**
+     * Writes a histogram over {@link #BUCKETS}: {@code cumulative} gives the count at or below
+     * {@code BUCKETS[i]}, and for {@code i == BUCKETS.length} (+Inf) the total count.
+     */
+    static void writeBuckets(MetricsWriter out, String name, String[] labels, IntToLongFunction cumulative, double sumSeconds) {
         String[] withLe = new String[labels.length + 2];
         System.arraycopy(labels, 0, withLe, 0, labels.length);
         withLe[labels.length] = "le";
-        for (double bound : BUCKETS) {
-            withLe[labels.length + 1] = Double.toString(bound);
-            out.sample(name + "_bucket", total.getCountBetweenValues(0, (long) (bound * 1e9)), withLe);
+        for (int i = 0; i < BUCKETS.length; i++) {
+            withLe[labels.length + 1] = Double.toString(BUCKETS[i]);
+            out.sample(name + "_bucket", cumulative.applyAsLong(i), withLe);
         }
+        long count = cumulative.applyAsLong(BUCKETS.length);
         withLe[labels.length + 1] = "+Inf";
-        out.sample(name + "_bucket", total.getTotalCount(), withLe);
-        out.sample(name + "_sum", sumNanos.sum() / 1e9, labels);
-        out.sample(name + "_count", total.getTotalCount(), labels);
+        out.sample(name + "_bucket", count, withLe);
+        out.sample(name + "_sum", sumSeconds, labels);
+        out.sample(name + "_count", count, labels);
     }
 }
