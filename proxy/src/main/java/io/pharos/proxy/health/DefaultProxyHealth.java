@@ -29,7 +29,6 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -62,7 +61,7 @@ final class DefaultProxyHealth implements ProxyHealth {
     private final OutlierDetector detector;
     /** Control thread only. */
     private final Map<String, Watched> watched = new HashMap<>();
-    private final Map<String, RetryBudget> budgets = new ConcurrentHashMap<>();
+    private final RetryBudgets budgets = new RetryBudgets();
     private final ScheduledFuture<?> evaluation;
 
     DefaultProxyHealth(String region, EventLoopGroup loops, ChannelFactory<? extends Channel> channelFactory,
@@ -110,8 +109,7 @@ final class DefaultProxyHealth implements ProxyHealth {
 
     @Override
     public RetryBudget retryBudget(String cluster) {
-        RetryBudget b = budgets.get(cluster);
-        return b != null ? b : budgets.computeIfAbsent(cluster, k -> new RetryBudget());
+        return budgets.of(cluster);
     }
 
     @Override

@@ -4,15 +4,12 @@ import io.pharos.health.passive.OutlierStats;
 import io.pharos.proxy.cluster.Backend;
 import io.pharos.proxy.cluster.Cluster;
 
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-
 /**
  * {@link ProxyHealth} without checks or outlier detection (embedded use, handler tests): records nothing,
  * but still keeps a retry budget per cluster so retries stay bounded.
  */
 final class NoProxyHealth implements ProxyHealth {
-    private final Map<String, RetryBudget> budgets = new ConcurrentHashMap<>();
+    private final RetryBudgets budgets = new RetryBudgets();
 
     @Override
     public void attach(Cluster cluster) {
@@ -29,8 +26,7 @@ final class NoProxyHealth implements ProxyHealth {
 
     @Override
     public RetryBudget retryBudget(String cluster) {
-        RetryBudget b = budgets.get(cluster);
-        return b != null ? b : budgets.computeIfAbsent(cluster, k -> new RetryBudget());
+        return budgets.of(cluster);
     }
 
     @Override
