@@ -6,11 +6,15 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import io.pharos.proxy.cluster.Cluster;
 import io.pharos.proxy.config.ConfigLoader;
 import io.pharos.proxy.config.PharosConfig;
+import io.pharos.proxy.health.ProxyHealth;
+import io.pharos.proxy.metrics.AccessLog;
+import io.pharos.proxy.metrics.ListenerMetrics;
 import io.pharos.proxy.server.Transport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -19,17 +23,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The client-side pipeline on an {@link EmbeddedChannel}: everything the frontend decides without a
- * backend (rejections, timeouts on the virtual clock, 503), with no leak under the paranoid detector.
+ * backend (rejections, timeouts on the virtual clock, 503, what closing and draining ask of it, the
+ * response counters), with no leak under the paranoid detector.
  */
 class HttpFrontendHandlerTest {
     private EmbeddedChannel ch;
     private Cluster cluster;
+    private ListenerContext listener;
+    private ListenerMetrics metrics;
 
     private EmbeddedChannel pipeline(String pharosExtra) throws Exception {
         PharosConfig config = ConfigLoader.parse("pharos { " + pharosExtra + "\n listeners = [ { name = web, listen = \"127.0.0.1:0\", cluster = app } ]\n"
                 + " clusters { app { backends = [ { name = b1, address = \"127.0.0.1:1\" } ] } } }");
         cluster = new Cluster(config.clusters().get("app"), System::nanoTime);
-        ListenerContext listener = new ListenerContext("web", cluster, config.http(), false);
+        metrics = new ListenerMetrics("web", List.of(), System::nanoTime, AccessLog.disabled());
+        listener = new ListenerContext("web", cluster, config.http(), false, ProxyHealth.none(), metrics);
         ch = new EmbeddedChannel();
         ch.config().setAutoRead(false);
         BackendConnectionPool pool = new BackendConnectionPool(ch.eventLoop(), Transport.nio());
@@ -161,4 +169,44 @@ class HttpFrontendHandlerTest {
         assertEquals("", written(), "an idle close sends nothing");
     }
 
+    // ---- what the operations side asks of the frontend: close when idle at shutdown, end keep-alive, count responses
+
+    @Test
+    void closeIfIdleClosesAConnectionWithNothingInFlight() throws Exception {
+        pipeline("");
+        cluster.setDraining("b1", true);
+        send("GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+        assertTrue(written().startsWith("HTTP/1.1 503"));
+        assertTrue(ch.isActive(), "keep-alive after a 503");
+        ch.pipeline().fireUserEventTriggered(ListenerContext.CLOSE_IF_IDLE);
+        ch.runPendingTasks();
+        assertFalse(ch.isActive());
+    }
+
+    @Test
+    void aClosingListenerEndsKeepAliveAfterTheNextResponse() throws Exception {
+        pipeline("");
+        cluster.setDraining("b1", true);
+        listener.setClosing();
+        send("GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+        String out = written();
+        assertTrue(out.startsWith("HTTP/1.1 503"), out);
+        assertTrue(out.contains("connection: close"), out);
+        ch.runPendingTasks();
+        assertFalse(ch.isActive());
+    }
+
+    @Test
+    void aRejectedSecondRequestIsAnsweredAndEveryProxyResponseIsCounted() throws Exception {
+        pipeline("");
+        cluster.setDraining("b1", true);
+        send("GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+        assertTrue(written().startsWith("HTTP/1.1 503"));
+        send("GET / HTTP/1.1\r\n\r\n");
+        String out = written();
+        assertTrue(out.startsWith("HTTP/1.1 400"), out);
+        assertEquals(1, metrics.responses(5));
+        assertEquals(1, metrics.responses(4));
+        assertEquals(0, metrics.responses(2));
+    }
 }
