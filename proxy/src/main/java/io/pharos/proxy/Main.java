@@ -1,5 +1,6 @@
 package io.pharos.proxy;
 
+import io.pharos.health.event.ipc.EventTail;
 import io.pharos.proxy.admin.AdminServer;
 import io.pharos.proxy.config.ConfigException;
 import io.pharos.proxy.config.ConfigLoader;
@@ -12,7 +13,6 @@ import sun.misc.Signal;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.lang.reflect.InvocationTargetException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -21,7 +21,8 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * The command line: {@code pharos proxy -c FILE}, {@code pharos check -c FILE}, {@code pharos demo},
- * {@code pharos gtm -c FILE}, {@code pharos events -f FILE}. Exit codes: 0 ok, 1 runtime failure,
+ * {@code pharos events -f FILE}. ({@code pharos gtm -c FILE} is the sidecar's own entry point, GtmMain in
+ * module gtm, which {@code bin/pharos} runs.) Exit codes: 0 ok, 1 runtime failure,
  * 2 invalid config or usage.
  */
 public final class Main {
@@ -57,9 +58,11 @@ public final class Main {
             case "demo":
                 return demo(rest, out, err);
             case "gtm":
-                return delegate("io.pharos.health.gtm.GtmMain", rest, err);
+                err.println("pharos: the GTM sidecar is its own application (module gtm): run bin/pharos gtm -c FILE");
+                return EXIT_CONFIG;
             case "events":
-                return delegate("io.pharos.health.event.ipc.EventTail", rest, err);
+                EventTail.main(rest);
+                return -1;
             default:
                 err.println("pharos: unknown command '" + args[0] + "'");
                 usage(err);
@@ -219,25 +222,5 @@ public final class Main {
             }
             group.shutdownGracefully();
         }
-    }
-
-    /** Runs another module's main (the GTM sidecar and the event tail live in module health). */
-    private static int delegate(String className, String[] args, PrintStream err) throws Exception {
-        Class<?> cls;
-        try {
-            cls = Class.forName(className);
-        } catch (ClassNotFoundException e) {
-            err.println("pharos: " + className + " is not part of this build");
-            return EXIT_FAILURE;
-        }
-        try {
-            cls.getMethod("main", String[].class).invoke(null, (Object) args);
-        } catch (InvocationTargetException e) {
-            if (e.getCause() instanceof Exception ex) {
-                throw ex;
-            }
-            throw e;
-        }
-        return -1;
     }
 }

@@ -24,13 +24,18 @@ public final class ProxyProcess implements AutoCloseable {
 
     /** Starts {@code Main} with {@code args} and extra JVM options; output goes to a temp log file. */
     public static ProxyProcess start(List<String> jvmOptions, String... args) throws IOException {
+        return startMain("io.pharos.proxy.Main", jvmOptions, args);
+    }
+
+    /** As {@link #start(List, String...)} with another main class on the test's classpath (the GTM sidecar's). */
+    public static ProxyProcess startMain(String mainClass, List<String> jvmOptions, String... args) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> cmd = new ArrayList<>();
         cmd.add(java);
         cmd.addAll(jvmOptions);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
-        cmd.add("io.pharos.proxy.Main");
+        cmd.add(mainClass);
         cmd.addAll(List.of(args));
         Path log = Files.createTempFile("pharos-proxy", ".log");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();

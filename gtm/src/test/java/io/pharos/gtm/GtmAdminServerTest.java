@@ -1,0 +1,127 @@
+package io.pharos.gtm;
+
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpVersion;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The admin handler on an {@link EmbeddedChannel}: routing, token, status codes, JSON errors. */
+class GtmAdminServerTest {
+    private static final String TOKEN = "0123456789abcdef-token";
+
+    /** Answers like a sidecar whose only other region is "secondary". */
+    private static final class FakeActions implements AdminActions {
+        @Override
+        public CompletableFuture<String> statusJson() {
+            return CompletableFuture.completedFuture("{\"active\":\"primary\"}");
+        }
+
+        @Override
+        public CompletableFuture<String> metricsText() {
+            return CompletableFuture.completedFuture("pharos_gtm_alert 0\n");
+        }
+
+        @Override
+        public CompletableFuture<Decision> failover(String toRegion) {
+            if (!toRegion.equals("secondary")) {
+                return CompletableFuture.failedFuture(new FailoverDecider.RefusedException(400, "unknown region '" + toRegion + "'"));
+            }
+            return CompletableFuture.completedFuture(new Decision(Decision.Kind.SWITCH, "primary", "secondary", "manual failover requested", 0));
+        }
+
+        @Override
+        public CompletableFuture<Decision> failback() {
+            return CompletableFuture.failedFuture(new FailoverDecider.RefusedException(409, "primary is already active"));
+        }
+    }
+
+    private static FullHttpResponse call(Optional<String> token, HttpMethod method, String uri, String authorization) {
+        EmbeddedChannel ch = new EmbeddedChannel(new GtmAdminServer.AdminHandler(new FakeActions(), token));
+        try {
+            DefaultFullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, method, uri);
+            if (authorization != null) {
+                req.headers().set(HttpHeaderNames.AUTHORIZATION, authorization);
+            }
+            ch.writeInbound(req);
+            ch.runPendingTasks();
+            FullHttpResponse res = ch.readOutbound();
+            assertNotNull(res, "a response");
+            FullHttpResponse copy = res.retainedDuplicate();
+            res.release();
+            return copy;
+        } finally {
+            ch.finishAndReleaseAll();
+        }
+    }
+
+    private static String body(FullHttpResponse res) {
+        try {
+            return res.content().toString(StandardCharsets.UTF_8);
+        } finally {
+            res.release();
+        }
+    }
+
+    @Test
+    void withoutTokenConfiguredEverythingIsOpen() {
+        FullHttpResponse res = call(Optional.empty(), HttpMethod.GET, "/status", null);
+        assertEquals(200, res.status().code());
+        assertEquals("application/json", res.headers().get(HttpHeaderNames.CONTENT_TYPE));
+        assertEquals("{\"active\":\"primary\"}", body(res));
+        FullHttpResponse metrics = call(Optional.empty(), HttpMethod.GET, "/metrics", null);
+        assertTrue(metrics.headers().get(HttpHeaderNames.CONTENT_TYPE).startsWith("text/plain; version=0.0.4"));
+        assertEquals("pharos_gtm_alert 0\n", body(metrics));
+    }
+
+    @Test
+    void tokenIsRequiredAndCheckedExactly() {
+        FullHttpResponse none = call(Optional.of(TOKEN), HttpMethod.GET, "/status", null);
+        assertEquals(401, none.status().code());
+        assertEquals("Bearer", none.headers().get(HttpHeaderNames.WWW_AUTHENTICATE));
+        assertEquals("{\"error\":\"missing or wrong bearer token\"}", body(none));
+        FullHttpResponse prefix = call(Optional.of(TOKEN), HttpMethod.GET, "/status", "Bearer " + TOKEN.substring(0, 10));
+        assertEquals(401, prefix.status().code());
+        body(prefix);
+        FullHttpResponse basic = call(Optional.of(TOKEN), HttpMethod.GET, "/status", "Basic " + TOKEN);
+        assertEquals(401, basic.status().code());
+        body(basic);
+        FullHttpResponse ok = call(Optional.of(TOKEN), HttpMethod.GET, "/status", "Bearer " + TOKEN);
+        assertEquals(200, ok.status().code());
+        body(ok);
+    }
+
+    @Test
+    void commandsAnswer202OrTheRefusalStatusWithJson() {
+        FullHttpResponse ok = call(Optional.empty(), HttpMethod.POST, "/failover?to=secondary", null);
+        assertEquals(202, ok.status().code());
+        assertEquals("{\"accepted\":true,\"from\":\"primary\",\"to\":\"secondary\",\"reason\":\"manual failover requested\"}", body(ok));
+        FullHttpResponse unknown = call(Optional.empty(), HttpMethod.POST, "/failover?to=mars", null);
+        assertEquals(400, unknown.status().code());
+        assertEquals("{\"error\":\"unknown region 'mars'\"}", body(unknown));
+        FullHttpResponse missing = call(Optional.empty(), HttpMethod.POST, "/failover?to=a&to=b", null);
+        assertEquals(400, missing.status().code());
+        assertEquals("{\"error\":\"expected exactly one query parameter to=REGION\"}", body(missing));
+        FullHttpResponse refused = call(Optional.empty(), HttpMethod.POST, "/failback", null);
+        assertEquals(409, refused.status().code());
+        assertEquals("{\"error\":\"primary is already active\"}", body(refused));
+    }
+
+    @Test
+    void wrongMethodAndUnknownPathAre4xxJson() {
+        FullHttpResponse get = call(Optional.empty(), HttpMethod.GET, "/failback", null);
+        assertEquals(405, get.status().code());
+        assertEquals("{\"error\":\"GET not allowed here (expected POST)\"}", body(get));
+        FullHttpResponse nope = call(Optional.empty(), HttpMethod.GET, "/clusters", null);
+        assertEquals(404, nope.status().code());
+        assertEquals("{\"error\":\"no such resource: /clusters\"}", body(nope));
+    }
+}

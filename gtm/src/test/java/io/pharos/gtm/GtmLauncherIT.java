@@ -1,0 +1,51 @@
+package io.pharos.gtm;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code bin/pharos gtm} as a user runs it: the launcher starts {@link GtmMain} from the pharos-gtm jar and its libs. */
+class GtmLauncherIT {
+    private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+
+    @TempDir
+    Path dir;
+
+    private record Result(int exit, String output) {
+    }
+
+    private static Result run(String... args) throws Exception {
+        String[] cmd = new String[args.length + 1];
+        cmd[0] = ROOT.resolve("bin/pharos").toString();
+        System.arraycopy(args, 0, cmd, 1, args.length);
+        Process p = new ProcessBuilder(cmd).directory(ROOT.toFile()).redirectErrorStream(true).start();
+        try {
+            assertTrue(p.waitFor(120, TimeUnit.SECONDS), "bin/pharos finished in time");
+            return new Result(p.exitValue(), new String(p.getInputStream().readAllBytes()));
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    @Test
+    void invalidConfigExitsTwoWithOneLinePerProblem() throws Exception {
+        Path conf = dir.resolve("gtm.conf");
+        Files.writeString(conf, GtmConfigLoaderTest.minimal("colour = blue", ""));
+        Result r = run("gtm", "-c", conf.toString());
+        assertEquals(2, r.exit(), r.output());
+        assertTrue(r.output().lines().toList().contains("gtm.colour: unknown key"), r.output());
+    }
+
+    @Test
+    void badArgumentsPrintTheSidecarsUsage() throws Exception {
+        Result r = run("gtm", "--what");
+        assertEquals(2, r.exit(), r.output());
+        assertTrue(r.output().contains("usage: pharos gtm -c FILE"), r.output());
+    }
+}
