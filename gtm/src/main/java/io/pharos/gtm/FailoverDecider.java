@@ -130,7 +130,7 @@ final class FailoverDecider {
     void onProbeRound(long nowMillis, String region, boolean ok, String reason) {
         RegionState r = region(region);
         r.lastReason = reason;
-        r.history.addLast((ok ? "ok" : "fail") + " " + reason);
+        r.history.addLast(ok ? "ok" : "fail " + reason);
         if (r.history.size() > HISTORY) {
             r.history.removeFirst();
         }

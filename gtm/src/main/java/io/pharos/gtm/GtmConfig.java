@@ -74,10 +74,13 @@ public record GtmConfig(
     }
 
     /**
-     * A region probe: {@code http} GETs {@code url} and expects {@code expectStatus}; {@code tcp}
-     * connects to {@code address}.
+     * A region probe: {@code http} GETs {@code url} (over TLS when it is {@code https://}) and expects
+     * {@code expectStatus}; {@code tcp} connects to {@code address}.
+     *
+     * @param caFile PEM certificates an {@code https} probe trusts; empty: the JVM's trust store
      */
-    public record Probe(ProbeType type, Optional<URI> url, List<Integer> expectStatus, Optional<HostPort> address) {
+    public record Probe(ProbeType type, Optional<URI> url, List<Integer> expectStatus, Optional<HostPort> address,
+                        Optional<Path> caFile) {
     }
 
     /**

@@ -25,6 +25,8 @@ import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -205,8 +207,9 @@ public final class GtmConfigLoader {
             if (u != null) {
                 try {
                     URI uri = new URI(u);
-                    if (!"http".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null) {
-                        r.problem("url", "'" + u + "' is not an http://host[:port]/path URL");
+                    boolean scheme = "http".equalsIgnoreCase(uri.getScheme()) || "https".equalsIgnoreCase(uri.getScheme());
+                    if (!scheme || uri.getHost() == null) {
+                        r.problem("url", "'" + u + "' is not an http(s)://host[:port]/path URL");
                     } else {
                         url = Optional.of(uri);
                     }
@@ -225,8 +228,32 @@ public final class GtmConfigLoader {
         } else {
             address = hostPort(r, "address", true);
         }
+        Optional<Path> caFile = caFile(r, url);
         r.finish();
-        return new Probe(type, url, List.copyOf(expect), address);
+        return new Probe(type, url, List.copyOf(expect), address, caFile);
+    }
+
+    /** {@code ca-file}: PEM certificates an {@code https} probe trusts instead of the JVM's trust store. */
+    private static Optional<Path> caFile(ConfigReader r, Optional<URI> url) {
+        String file = r.string("ca-file", null);
+        if (file == null) {
+            return Optional.empty();
+        }
+        if (url.isEmpty() || !"https".equalsIgnoreCase(url.get().getScheme())) {
+            r.problem("ca-file", "only with an https:// url (nothing to verify otherwise)");
+            return Optional.empty();
+        }
+        Path path = Path.of(file);
+        try (var in = Files.newInputStream(path)) {
+            if (CertificateFactory.getInstance("X.509").generateCertificates(in).isEmpty()) {
+                r.problem("ca-file", file + " holds no PEM certificate");
+            }
+        } catch (IOException e) {
+            r.problem("ca-file", "cannot read " + file + ": " + e.getClass().getSimpleName());
+        } catch (CertificateException e) {
+            r.problem("ca-file", file + " is not a PEM certificate file: " + e.getMessage());
+        }
+        return Optional.of(path);
     }
 
     private static Dns dns(ConfigReader r, Function<String, String> env) {

@@ -4,6 +4,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.pharos.health.active.ProbeResult;
 import io.pharos.health.config.HostPort;
 import io.pharos.health.event.HealthEvent;
 import io.pharos.health.event.ipc.EventRingReader;
@@ -15,6 +16,7 @@ import org.agrona.concurrent.EpochClock;
 import org.agrona.concurrent.SleepingMillisIdleStrategy;
 import org.agrona.concurrent.SystemEpochClock;
 
+import javax.net.ssl.SSLException;
 import java.lang.System.Logger.Level;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -100,7 +102,11 @@ final class GtmSidecar implements AdminActions, AutoCloseable {
 
     private void startAll() throws InterruptedException {
         for (Region r : config.regions()) {
-            probes.put(r.name(), RegionProbe.of(r.probe(), loops, config.timeout()));
+            try {
+                probes.put(r.name(), RegionProbe.of(r.probe(), loops, config.timeout()));
+            } catch (SSLException e) {
+                throw new IllegalStateException("region " + r.name() + ": cannot set up the https probe: " + e.getMessage(), e);
+            }
             slots.put(r.name(), new ProbeSlot());
             r.eventsFile().ifPresent(file -> {
                 EventRingReader reader = EventRingReader.create(file, e -> onProxyEventCrossThread(r.name(), e), clock, 256);
@@ -229,14 +235,14 @@ final class GtmSidecar implements AdminActions, AutoCloseable {
             slot.next = null;
         }
         slot.inFlight = true;
-        CompletableFuture<RegionProbe.Result> probe;
+        CompletableFuture<ProbeResult> probe;
         try {
             probe = probes.get(region).probe();
         } catch (RuntimeException e) {
-            probe = CompletableFuture.completedFuture(new RegionProbe.Result(false, "probe not sent: " + e));
+            probe = CompletableFuture.completedFuture(ProbeResult.failed("probe not sent: " + e));
         }
         probe.whenComplete((r, t) -> {
-            RegionProbe.Result result = t == null ? r : new RegionProbe.Result(false, String.valueOf(t));
+            ProbeResult result = t == null ? r : ProbeResult.failed(String.valueOf(t));
             if (running) {
                 control.execute(() -> onProbe(region, result));
             }
@@ -244,7 +250,7 @@ final class GtmSidecar implements AdminActions, AutoCloseable {
     }
 
     /** Control thread. */
-    private void onProbe(String region, RegionProbe.Result result) {
+    private void onProbe(String region, ProbeResult result) {
         ProbeSlot slot = slots.get(region);
         slot.inFlight = false;
         slot.probes++;

@@ -1,28 +1,31 @@
 package io.pharos.gtm;
 
 import io.netty.channel.EventLoopGroup;
+import io.pharos.health.active.ProbeResult;
 import io.pharos.gtm.GtmConfig.Probe;
 
+import javax.net.ssl.SSLException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * One region's probe: {@code http} (GET a URL, expect a status) or {@code tcp} (connect). Probes are
- * non-blocking Netty clients on the sidecar's own event loop group; the future completes on that loop,
- * never exceptionally, within the timeout.
+ * One region's probe: {@code http} (GET a URL, over TLS for {@code https://}, expect a status) or
+ * {@code tcp} (connect), run by the {@code health.active} probes the proxy checks its backends with, so
+ * both report the same reasons ({@code ok}, {@code connect refused}, {@code timeout}, {@code status 500},
+ * {@code tls: ...}). Probes are non-blocking Netty clients on the sidecar's own event loop group; the
+ * future completes on that loop, never exceptionally, within the timeout.
  */
 interface RegionProbe {
 
-    /** The outcome of one probe: ok or not, and the reason ({@code status 200}, {@code connect refused}, {@code timeout}). */
-    record Result(boolean ok, String reason) {
-    }
+    CompletableFuture<ProbeResult> probe();
 
-    CompletableFuture<Result> probe();
-
-    static RegionProbe of(Probe probe, EventLoopGroup group, Duration timeout) {
-        return switch (probe.type()) {
-            case HTTP -> new HttpRegionProbe(group, probe.url().orElseThrow(), probe.expectStatus(), timeout);
-            case TCP -> new TcpRegionProbe(group, probe.address().orElseThrow(), timeout);
-        };
+    /**
+     * Resolves the probe's host and, for {@code https}, reads its trusted certificates: may block, build
+     * on the sidecar's main or control thread.
+     *
+     * @throws SSLException when the {@code ca-file} cannot be used
+     */
+    static RegionProbe of(Probe probe, EventLoopGroup group, Duration timeout) throws SSLException {
+        return ActiveRegionProbe.of(probe, group, timeout);
     }
 }

@@ -96,6 +96,29 @@ class GtmConfigLoaderTest {
     }
 
     @Test
+    void httpsProbeTakesACaFileWhichIsCheckedWithItsPath() throws Exception {
+        String plain = "url = \"http://127.0.0.2:8080/healthz\"";
+        Path ca = dir.resolve("ca.pem");
+        Files.writeString(ca, "not a certificate\n");
+        String https = minimal("", "").replace(plain, "url = \"https://127.0.0.2:8443/healthz\", ca-file = \"" + ca + "\"");
+        List<String> p = problems(https);
+        assertEquals(1, p.size(), p.toString());
+        assertTrue(p.get(0).startsWith("gtm.regions[0].probe.ca-file: " + ca + " is not a PEM certificate file"), p.toString());
+
+        Path missing = dir.resolve("missing.pem");
+        assertEquals(List.of("gtm.regions[0].probe.ca-file: cannot read " + missing + ": NoSuchFileException"),
+                problems(minimal("", "").replace(plain, "url = \"https://127.0.0.2:8443/healthz\", ca-file = \"" + missing + "\"")));
+        assertEquals(List.of("gtm.regions[0].probe.ca-file: only with an https:// url (nothing to verify otherwise)"),
+                problems(minimal("", "").replace(plain, plain + ", ca-file = \"" + ca + "\"")));
+        assertEquals(List.of("gtm.regions[0].probe.url: 'ftp://127.0.0.2/healthz' is not an http(s)://host[:port]/path URL"),
+                problems(minimal("", "").replace(plain, "url = \"ftp://127.0.0.2/healthz\"")));
+
+        GtmConfig c = GtmConfigLoader.parse(minimal("", "").replace(plain, "url = \"https://127.0.0.2:8443/healthz\""), ENV::get);
+        assertEquals("https", c.regions().get(0).probe().url().orElseThrow().getScheme());
+        assertTrue(c.regions().get(0).probe().caFile().isEmpty(), "the JVM's trust store by default");
+    }
+
+    @Test
     void recoveryThresholdBelowFailureThresholdIsAProblem() {
         List<String> p = problems(minimal("failure-threshold = 4, recovery-threshold = 3", ""));
         assertEquals(List.of("gtm.recovery-threshold: 3 is below failure-threshold 4 (expected >= it)"), p);

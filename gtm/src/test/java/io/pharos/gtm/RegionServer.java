@@ -22,15 +22,20 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.GlobalEventExecutor;
 
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
-/** A tiny HTTP "region" for the tests: answers 200 "ok" on any path; can be stopped and started again on its port. */
+/**
+ * A tiny HTTP "region" for the tests: answers 200 "ok" on any path, over TLS when given a server context;
+ * can be stopped and started again on its port.
+ */
 public final class RegionServer implements AutoCloseable {
     private final String host;
+    private final SslContext tls;
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final ChannelGroup accepted = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     /** Written by the test thread. */
@@ -39,7 +44,13 @@ public final class RegionServer implements AutoCloseable {
     private Channel server;
 
     public RegionServer(String host) {
+        this(host, null);
+    }
+
+    /** @param tls a server context, or {@code null} for plain HTTP */
+    public RegionServer(String host, SslContext tls) {
         this.host = host;
+        this.tls = tls;
     }
 
     public RegionServer start() throws InterruptedException {
@@ -49,6 +60,9 @@ public final class RegionServer implements AutoCloseable {
                     @Override
                     protected void initChannel(Channel ch) {
                         accepted.add(ch);
+                        if (tls != null) {
+                            ch.pipeline().addLast(tls.newHandler(ch.alloc()));
+                        }
                         ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(8192),
                                 new SimpleChannelInboundHandler<FullHttpRequest>() {
                                     @Override
@@ -72,7 +86,7 @@ public final class RegionServer implements AutoCloseable {
     }
 
     public String url() {
-        return "http://" + host + ":" + port + "/healthz";
+        return (tls == null ? "http://" : "https://") + host + ":" + port + "/healthz";
     }
 
     /** Closes the listener and every open connection: probes get "connect refused". */
