@@ -1,47 +1,51 @@
 package io.pharos.gtm;
 
 import io.netty.bootstrap.ServerBootstrap;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.pharos.health.admin.AdminAggregator;
+import io.pharos.health.admin.AdminError;
+import io.pharos.health.admin.AdminGate;
+import io.pharos.health.admin.AdminResponses;
+import io.pharos.health.admin.OrderedReplies;
 import io.pharos.gtm.GtmConfig.Admin;
 
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.Function;
 
 /**
  * The sidecar's admin endpoint (default 127.0.0.1:9902): {@code GET /status}, {@code GET /metrics},
- * {@code POST /failover?to=REGION}, {@code POST /failback}. With a token configured every request needs
- * {@code Authorization: Bearer TOKEN} (compared in constant time), else 401. Bad input gets a 4xx JSON
- * body {@code {"error": "..."}}. One response per connection. Handlers run on the given event loops and
- * never block: the work is done on the sidecar's control thread.
+ * {@code POST /failover?to=REGION}, {@code POST /failback}. Shares the proxy admin's plumbing
+ * ({@code io.pharos.health.admin}): with a token configured every request needs
+ * {@code Authorization: Bearer TOKEN} (compared in constant time), else 401; refusals are 4xx with the
+ * JSON body {@code {"error": REASON, "status": CODE, "message": ...}}; keep-alive and pipelined requests
+ * are answered in order. Handlers run on the given event loops and never block: the work is done on the
+ * sidecar's control thread.
  */
 final class GtmAdminServer implements AutoCloseable {
     static final String CODEC = "http-codec";
     static final String AGGREGATOR = "http-aggregator";
     static final String HANDLER = "admin";
+    /** Largest request body accepted; larger: 413. */
+    static final int MAX_BODY = 8 * 1024;
 
     private final Channel channel;
 
@@ -51,13 +55,14 @@ final class GtmAdminServer implements AutoCloseable {
 
     /** Binds now (blocks until bound or failed): call on the sidecar's main thread. */
     static GtmAdminServer bind(Admin admin, EventLoopGroup group, AdminActions actions) throws InterruptedException {
+        AdminHandler handler = new AdminHandler(actions, admin.token());
         Channel ch = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel c) {
                         c.pipeline().addLast(CODEC, new HttpServerCodec())
-                                .addLast(AGGREGATOR, new HttpObjectAggregator(8 * 1024))
-                                .addLast(HANDLER, new AdminHandler(actions, admin.token()));
+                                .addLast(AGGREGATOR, new AdminAggregator(MAX_BODY))
+                                .addLast(HANDLER, handler);
                     }
                 })
                 .bind(new InetSocketAddress(admin.listen().host(), admin.listen().port())).sync().channel();
@@ -73,95 +78,70 @@ final class GtmAdminServer implements AutoCloseable {
         channel.close().syncUninterruptibly();
     }
 
-    /** Per connection; runs on its channel's event loop. */
+    /** Routes the sidecar's admin requests; stateless, shared by every connection, runs on their event loops. */
+    @ChannelHandler.Sharable
     static final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         private final AdminActions actions;
-        private final byte[] expectedAuthorization;
+        private final AdminGate gate;
 
-        AdminHandler(AdminActions actions, java.util.Optional<String> token) {
+        AdminHandler(AdminActions actions, Optional<String> token) {
             this.actions = actions;
-            this.expectedAuthorization = token.map(t -> ("Bearer " + t).getBytes(StandardCharsets.UTF_8)).orElse(null);
+            this.gate = AdminGate.of(token);
         }
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
-            if (!req.decoderResult().isSuccess()) {
-                send(ctx, HttpResponseStatus.BAD_REQUEST, error("malformed request"), true);
+            if (!gate.admit(ctx, req)) {
                 return;
             }
-            if (expectedAuthorization != null) {
-                String auth = req.headers().get(HttpHeaderNames.AUTHORIZATION, "");
-                if (!MessageDigest.isEqual(expectedAuthorization, auth.getBytes(StandardCharsets.UTF_8))) {
-                    send(ctx, HttpResponseStatus.UNAUTHORIZED, error("missing or wrong bearer token"), true);
-                    return;
-                }
+            boolean keepAlive = HttpUtil.isKeepAlive(req);
+            try {
+                OrderedReplies.reply(ctx, route(req.method(), new QueryStringDecoder(req.uri()), keepAlive), keepAlive);
+            } catch (AdminError e) {
+                OrderedReplies.send(ctx, AdminResponses.error(e.status(), e.getMessage(), keepAlive), keepAlive);
             }
-            QueryStringDecoder q = new QueryStringDecoder(req.uri());
-            String path = q.path();
-            HttpMethod m = req.method();
-            switch (path) {
+        }
+
+        private CompletableFuture<FullHttpResponse> route(HttpMethod m, QueryStringDecoder q, boolean keepAlive) throws AdminError {
+            switch (q.path()) {
                 case "/status" -> {
-                    if (allow(ctx, m, HttpMethod.GET)) {
-                        reply(ctx, actions.statusJson(), s -> s, true);
-                    }
+                    AdminError.requireMethod(m, HttpMethod.GET);
+                    return answer(actions.statusJson(), s -> AdminResponses.json(HttpResponseStatus.OK, s, keepAlive), keepAlive);
                 }
                 case "/metrics" -> {
-                    if (allow(ctx, m, HttpMethod.GET)) {
-                        reply(ctx, actions.metricsText(), s -> s, false);
-                    }
+                    AdminError.requireMethod(m, HttpMethod.GET);
+                    return answer(actions.metricsText(),
+                            s -> AdminResponses.of(HttpResponseStatus.OK, AdminResponses.PROMETHEUS, s, keepAlive), keepAlive);
                 }
                 case "/failover" -> {
-                    if (allow(ctx, m, HttpMethod.POST)) {
-                        List<String> to = q.parameters().getOrDefault("to", List.of());
-                        if (to.size() != 1 || to.get(0).isBlank()) {
-                            send(ctx, HttpResponseStatus.BAD_REQUEST, error("expected exactly one query parameter to=REGION"), true);
-                        } else {
-                            reply(ctx, actions.failover(to.get(0)), GtmAdminServer::accepted, true);
-                        }
+                    AdminError.requireMethod(m, HttpMethod.POST);
+                    List<String> to = q.parameters().getOrDefault("to", List.of());
+                    if (to.size() != 1 || to.get(0).isBlank()) {
+                        throw new AdminError(HttpResponseStatus.BAD_REQUEST, "expected exactly one query parameter to=REGION");
                     }
+                    return answer(actions.failover(to.get(0)), d -> accepted(d, keepAlive), keepAlive);
                 }
                 case "/failback" -> {
-                    if (allow(ctx, m, HttpMethod.POST)) {
-                        reply(ctx, actions.failback(), GtmAdminServer::accepted, true);
-                    }
+                    AdminError.requireMethod(m, HttpMethod.POST);
+                    return answer(actions.failback(), d -> accepted(d, keepAlive), keepAlive);
                 }
-                default -> send(ctx, HttpResponseStatus.NOT_FOUND, error("no such resource: " + path), true);
+                default -> throw new AdminError(HttpResponseStatus.NOT_FOUND, "no such resource: " + q.path());
             }
         }
 
-        private static boolean allow(ChannelHandlerContext ctx, HttpMethod actual, HttpMethod expected) {
-            if (actual.equals(expected)) {
-                return true;
-            }
-            send(ctx, HttpResponseStatus.METHOD_NOT_ALLOWED, error(actual + " not allowed here (expected " + expected + ")"), true);
-            return false;
-        }
-
-        private static <T> void reply(ChannelHandlerContext ctx, CompletableFuture<T> future,
-                                      java.util.function.Function<T, String> body, boolean json) {
-            future.whenComplete((v, t) -> ctx.executor().execute(() -> {
+        /** The response for {@code future}: a refusal keeps its 4xx, any other failure is a 503. Never fails. */
+        private static <T> CompletableFuture<FullHttpResponse> answer(CompletableFuture<T> future,
+                                                                     Function<T, FullHttpResponse> ok, boolean keepAlive) {
+            return future.handle((v, t) -> {
                 Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
                 if (cause instanceof FailoverDecider.RefusedException r) {
-                    send(ctx, HttpResponseStatus.valueOf(r.status), error(r.getMessage()), true);
-                } else if (cause != null) {
-                    send(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, error(String.valueOf(cause.getMessage())), true);
-                } else {
-                    HttpResponseStatus status = v instanceof Decision ? HttpResponseStatus.ACCEPTED : HttpResponseStatus.OK;
-                    send(ctx, status, body.apply(v), json);
+                    return AdminResponses.error(HttpResponseStatus.valueOf(r.status), r.getMessage(), keepAlive);
                 }
-            }));
-        }
-
-        private static void send(ChannelHandlerContext ctx, HttpResponseStatus status, String body, boolean json) {
-            FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
-                    Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
-            res.headers().set(HttpHeaderNames.CONTENT_TYPE, json ? "application/json" : "text/plain; version=0.0.4; charset=utf-8")
-                    .setInt(HttpHeaderNames.CONTENT_LENGTH, res.content().readableBytes())
-                    .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-            if (status == HttpResponseStatus.UNAUTHORIZED) {
-                res.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer");
-            }
-            ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+                if (cause != null) {
+                    return AdminResponses.error(HttpResponseStatus.SERVICE_UNAVAILABLE, String.valueOf(cause.getMessage()), keepAlive);
+                }
+                return ok.apply(v);
+            });
         }
 
         @Override
@@ -170,16 +150,12 @@ final class GtmAdminServer implements AutoCloseable {
         }
     }
 
-    private static String error(String message) {
-        return Json.write(Map.of("error", message));
-    }
-
-    private static String accepted(Decision d) {
+    private static FullHttpResponse accepted(Decision d, boolean keepAlive) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("accepted", true);
         m.put("from", d.from());
         m.put("to", d.to());
         m.put("reason", d.reason());
-        return Json.write(m);
+        return AdminResponses.json(HttpResponseStatus.ACCEPTED, Json.write(m), keepAlive);
     }
 }

@@ -14,15 +14,21 @@ import java.util.concurrent.CompletableFuture;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** The admin handler on an {@link EmbeddedChannel}: routing, token, status codes, JSON errors. */
+/**
+ * The admin handler on an {@link EmbeddedChannel}: routing, token, status codes, JSON errors in the
+ * proxy admin's shape ({@code io.pharos.health.admin}), pipelined requests answered in order.
+ */
 class GtmAdminServerTest {
     private static final String TOKEN = "0123456789abcdef-token";
 
     /** Answers like a sidecar whose only other region is "secondary". */
     private static final class FakeActions implements AdminActions {
+        /** What statusJson answers; a test may swap in one that completes later. Written by the test thread. */
+        CompletableFuture<String> status = CompletableFuture.completedFuture("{\"active\":\"primary\"}");
+
         @Override
         public CompletableFuture<String> statusJson() {
-            return CompletableFuture.completedFuture("{\"active\":\"primary\"}");
+            return status;
         }
 
         @Override
@@ -63,6 +69,11 @@ class GtmAdminServerTest {
         }
     }
 
+    /** The proxy admin's error body. */
+    private static String error(String reason, int status, String message) {
+        return "{\"error\":\"" + reason + "\",\"status\":" + status + ",\"message\":\"" + message + "\"}\n";
+    }
+
     private static String body(FullHttpResponse res) {
         try {
             return res.content().toString(StandardCharsets.UTF_8);
@@ -75,8 +86,8 @@ class GtmAdminServerTest {
     void withoutTokenConfiguredEverythingIsOpen() {
         FullHttpResponse res = call(Optional.empty(), HttpMethod.GET, "/status", null);
         assertEquals(200, res.status().code());
-        assertEquals("application/json", res.headers().get(HttpHeaderNames.CONTENT_TYPE));
-        assertEquals("{\"active\":\"primary\"}", body(res));
+        assertEquals("application/json; charset=utf-8", res.headers().get(HttpHeaderNames.CONTENT_TYPE));
+        assertEquals("{\"active\":\"primary\"}\n", body(res));
         FullHttpResponse metrics = call(Optional.empty(), HttpMethod.GET, "/metrics", null);
         assertTrue(metrics.headers().get(HttpHeaderNames.CONTENT_TYPE).startsWith("text/plain; version=0.0.4"));
         assertEquals("pharos_gtm_alert 0\n", body(metrics));
@@ -87,7 +98,7 @@ class GtmAdminServerTest {
         FullHttpResponse none = call(Optional.of(TOKEN), HttpMethod.GET, "/status", null);
         assertEquals(401, none.status().code());
         assertEquals("Bearer", none.headers().get(HttpHeaderNames.WWW_AUTHENTICATE));
-        assertEquals("{\"error\":\"missing or wrong bearer token\"}", body(none));
+        assertEquals(error("Unauthorized", 401, "missing or wrong bearer token"), body(none));
         FullHttpResponse prefix = call(Optional.of(TOKEN), HttpMethod.GET, "/status", "Bearer " + TOKEN.substring(0, 10));
         assertEquals(401, prefix.status().code());
         body(prefix);
@@ -103,25 +114,48 @@ class GtmAdminServerTest {
     void commandsAnswer202OrTheRefusalStatusWithJson() {
         FullHttpResponse ok = call(Optional.empty(), HttpMethod.POST, "/failover?to=secondary", null);
         assertEquals(202, ok.status().code());
-        assertEquals("{\"accepted\":true,\"from\":\"primary\",\"to\":\"secondary\",\"reason\":\"manual failover requested\"}", body(ok));
+        assertEquals("{\"accepted\":true,\"from\":\"primary\",\"to\":\"secondary\",\"reason\":\"manual failover requested\"}\n", body(ok));
         FullHttpResponse unknown = call(Optional.empty(), HttpMethod.POST, "/failover?to=mars", null);
         assertEquals(400, unknown.status().code());
-        assertEquals("{\"error\":\"unknown region 'mars'\"}", body(unknown));
+        assertEquals(error("Bad Request", 400, "unknown region 'mars'"), body(unknown));
         FullHttpResponse missing = call(Optional.empty(), HttpMethod.POST, "/failover?to=a&to=b", null);
         assertEquals(400, missing.status().code());
-        assertEquals("{\"error\":\"expected exactly one query parameter to=REGION\"}", body(missing));
+        assertEquals(error("Bad Request", 400, "expected exactly one query parameter to=REGION"), body(missing));
         FullHttpResponse refused = call(Optional.empty(), HttpMethod.POST, "/failback", null);
         assertEquals(409, refused.status().code());
-        assertEquals("{\"error\":\"primary is already active\"}", body(refused));
+        assertEquals(error("Conflict", 409, "primary is already active"), body(refused));
     }
 
     @Test
     void wrongMethodAndUnknownPathAre4xxJson() {
         FullHttpResponse get = call(Optional.empty(), HttpMethod.GET, "/failback", null);
         assertEquals(405, get.status().code());
-        assertEquals("{\"error\":\"GET not allowed here (expected POST)\"}", body(get));
+        assertEquals(error("Method Not Allowed", 405, "method GET not allowed here (allowed: POST)"), body(get));
         FullHttpResponse nope = call(Optional.empty(), HttpMethod.GET, "/clusters", null);
         assertEquals(404, nope.status().code());
-        assertEquals("{\"error\":\"no such resource: /clusters\"}", body(nope));
+        assertEquals(error("Not Found", 404, "no such resource: /clusters"), body(nope));
+    }
+
+    @Test
+    void keepAliveRequestsAreAnsweredInOrderEvenWhenTheFirstWaits() {
+        FakeActions actions = new FakeActions();
+        CompletableFuture<String> slowStatus = new CompletableFuture<>();
+        actions.status = slowStatus;
+        EmbeddedChannel ch = new EmbeddedChannel(new GtmAdminServer.AdminHandler(actions, Optional.empty()));
+        try {
+            ch.writeInbound(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/status"));
+            ch.writeInbound(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/metrics"));
+            ch.runPendingTasks();
+            assertNull(ch.readOutbound(), "/metrics is ready but waits for /status");
+            slowStatus.complete("{\"active\":\"secondary\"}");
+            ch.runPendingTasks();
+            FullHttpResponse first = ch.readOutbound();
+            FullHttpResponse second = ch.readOutbound();
+            assertEquals("{\"active\":\"secondary\"}\n", body(first));
+            assertEquals("pharos_gtm_alert 0\n", body(second));
+            assertTrue(ch.isOpen(), "keep-alive: the connection stays open");
+        } finally {
+            ch.finishAndReleaseAll();
+        }
     }
 }

@@ -5,6 +5,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.pharos.health.admin.AdminAggregator;
 import io.pharos.proxy.config.PharosConfig.AdminConfig;
 import io.pharos.proxy.server.ProxyRuntime;
 import io.pharos.proxy.server.Transport;

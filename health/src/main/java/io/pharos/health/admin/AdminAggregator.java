@@ -1,4 +1,4 @@
-package io.pharos.proxy.admin;
+package io.pharos.health.admin;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -12,16 +12,17 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Aggregates admin request bodies up to a limit; over it, answers 413 with a JSON body and closes.
+ * One instance per connection, on its event loop.
  * The close lingers: the client is usually still sending the body, and closing a socket with unread
  * data resets it, which can destroy the 413 before the client reads it. So the output is shut down
  * (the client sees the answer and EOF), the rest of the body is read and discarded by the aggregator,
  * and the connection is closed when the client closes it or after {@link #LINGER_MILLIS}.
  */
-final class AdminAggregator extends HttpObjectAggregator {
+public final class AdminAggregator extends HttpObjectAggregator {
     static final long LINGER_MILLIS = 2000;
     private final int max;
 
-    AdminAggregator(int max) {
+    public AdminAggregator(int max) {
         super(max);
         this.max = max;
     }

@@ -1,4 +1,4 @@
-package io.pharos.proxy.admin;
+package io.pharos.health.admin;
 
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -11,16 +11,19 @@ import io.pharos.health.JsonText;
 
 import java.nio.charset.StandardCharsets;
 
-/** Builds the admin API's responses: JSON, plain text, and JSON errors {@code {"error": ..., "message": ...}}. */
-final class AdminResponses {
-    static final String JSON = "application/json; charset=utf-8";
-    static final String TEXT = "text/plain; charset=utf-8";
-    static final String PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8";
+/**
+ * Builds the responses of Pharos's admin endpoints (the proxy's and the GTM sidecar's): JSON, plain
+ * text, and JSON errors {@code {"error": "Not Found", "status": 404, "message": "..."}}. Stateless.
+ */
+public final class AdminResponses {
+    public static final String JSON = "application/json; charset=utf-8";
+    public static final String TEXT = "text/plain; charset=utf-8";
+    public static final String PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8";
 
     private AdminResponses() {
     }
 
-    static FullHttpResponse of(HttpResponseStatus status, String contentType, String body, boolean keepAlive) {
+    public static FullHttpResponse of(HttpResponseStatus status, String contentType, String body, boolean keepAlive) {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(bytes));
         r.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
@@ -32,14 +35,22 @@ final class AdminResponses {
         return r;
     }
 
-    static FullHttpResponse json(HttpResponseStatus status, CharSequence body, boolean keepAlive) {
+    public static FullHttpResponse json(HttpResponseStatus status, CharSequence body, boolean keepAlive) {
         return of(status, JSON, body + "\n", keepAlive);
     }
 
-    static FullHttpResponse error(HttpResponseStatus status, String message, boolean keepAlive) {
+    /** {@code status} with a JSON body naming it and saying why: {@code {"error": REASON, "status": CODE, "message": MESSAGE}}. */
+    public static FullHttpResponse error(HttpResponseStatus status, String message, boolean keepAlive) {
         StringBuilder sb = new StringBuilder("{\"error\":");
         JsonText.quote(sb, status.reasonPhrase()).append(",\"status\":").append(status.code()).append(",\"message\":");
         JsonText.quote(sb, message).append('}');
         return json(status, sb, keepAlive);
+    }
+
+    /** 401 with {@code WWW-Authenticate: Bearer}. */
+    public static FullHttpResponse unauthorized(boolean keepAlive) {
+        FullHttpResponse r = error(HttpResponseStatus.UNAUTHORIZED, "missing or wrong bearer token", keepAlive);
+        r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer");
+        return r;
     }
 }

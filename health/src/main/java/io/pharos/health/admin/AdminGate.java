@@ -1,0 +1,53 @@
+package io.pharos.health.admin;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Optional;
+
+/**
+ * What every admin request passes before routing: it must be well-formed HTTP (else 400 and close)
+ * and, when a token is configured, carry {@code Authorization: Bearer TOKEN}, compared in constant time
+ * (else 401 with {@code WWW-Authenticate: Bearer}). Both answers go out in turn through
+ * {@link OrderedReplies}. Immutable; shared by every connection of an endpoint.
+ */
+public final class AdminGate {
+    private final byte[] expectedAuthorization;
+
+    private AdminGate(byte[] expectedAuthorization) {
+        this.expectedAuthorization = expectedAuthorization;
+    }
+
+    /** @param token the bearer token; empty: every request is admitted */
+    public static AdminGate of(Optional<String> token) {
+        return new AdminGate(token.map(t -> ("Bearer " + t).getBytes(StandardCharsets.UTF_8)).orElse(null));
+    }
+
+    /** True when {@code req} may be routed; otherwise it has been answered. On the connection's event loop. */
+    public boolean admit(ChannelHandlerContext ctx, FullHttpRequest req) {
+        assert ctx.executor().inEventLoop();
+        if (req.decoderResult().isFailure()) {
+            OrderedReplies.send(ctx, AdminResponses.error(HttpResponseStatus.BAD_REQUEST, "malformed request", false), false);
+            return false;
+        }
+        if (!authorized(req)) {
+            boolean keepAlive = HttpUtil.isKeepAlive(req);
+            OrderedReplies.send(ctx, AdminResponses.unauthorized(keepAlive), keepAlive);
+            return false;
+        }
+        return true;
+    }
+
+    private boolean authorized(FullHttpRequest req) {
+        if (expectedAuthorization == null) {
+            return true;
+        }
+        String given = req.headers().get(HttpHeaderNames.AUTHORIZATION);
+        return given != null && MessageDigest.isEqual(expectedAuthorization, given.getBytes(StandardCharsets.UTF_8));
+    }
+}
