@@ -13,7 +13,6 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.pharos.health.admin.AdminAggregator;
 import io.pharos.health.admin.AdminError;
@@ -91,15 +90,8 @@ final class GtmAdminServer implements AutoCloseable {
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
-            if (!gate.admit(ctx, req)) {
-                return;
-            }
-            boolean keepAlive = HttpUtil.isKeepAlive(req);
-            try {
-                OrderedReplies.reply(ctx, route(req.method(), new QueryStringDecoder(req.uri()), keepAlive), keepAlive);
-            } catch (AdminError e) {
-                OrderedReplies.send(ctx, AdminResponses.error(e.status(), e.getMessage(), keepAlive), keepAlive);
-            }
+            gate.serve(ctx, req, (c, r, keepAlive) ->
+                    OrderedReplies.reply(c, route(r.method(), new QueryStringDecoder(r.uri()), keepAlive), keepAlive));
         }
 
         private CompletableFuture<FullHttpResponse> route(HttpMethod m, QueryStringDecoder q, boolean keepAlive) throws AdminError {

@@ -18,7 +18,7 @@ import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** The gate every admin request passes: well-formed, and the bearer token when one is set. */
+/** The gate every admin request passes (well-formed, the bearer token when one is set) and the routes' 4xx. */
 class AdminGateTest {
     private static final String TOKEN = "0123456789abcdef-token";
 
@@ -28,9 +28,12 @@ class AdminGateTest {
         return new EmbeddedChannel(new SimpleChannelInboundHandler<FullHttpRequest>() {
             @Override
             protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
-                if (gate.admit(ctx, req)) {
-                    OrderedReplies.send(ctx, AdminResponses.of(HttpResponseStatus.OK, AdminResponses.TEXT, "routed", true), true);
-                }
+                gate.serve(ctx, req, (c, r, keepAlive) -> {
+                    if (r.uri().equals("/teapot")) {
+                        throw new AdminError(HttpResponseStatus.CONFLICT, "short and stout");
+                    }
+                    OrderedReplies.send(c, AdminResponses.of(HttpResponseStatus.OK, AdminResponses.TEXT, "routed", keepAlive), keepAlive);
+                });
             }
         });
     }
@@ -88,5 +91,14 @@ class AdminGateTest {
         assertTrue(call(ch, bad, 400).contains("\"message\":\"malformed request\""));
         assertFalse(ch.isOpen());
         ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void aRoutesAdminErrorIsAnsweredWithItsStatusAndJsonBody() {
+        EmbeddedChannel ch = channel(Optional.empty());
+        FullHttpRequest teapot = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/teapot");
+        assertEquals("{\"error\":\"Conflict\",\"status\":409,\"message\":\"short and stout\"}\n", call(ch, teapot, 409));
+        assertTrue(ch.isOpen(), "a keep-alive 4xx keeps the connection");
+        assertFalse(ch.finishAndReleaseAll());
     }
 }

@@ -7,7 +7,6 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.pharos.health.admin.AdminError;
 import io.pharos.health.admin.AdminGate;
@@ -46,17 +45,11 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
-        if (!gate.admit(ctx, req)) {
-            return;
-        }
-        boolean keepAlive = HttpUtil.isKeepAlive(req);
-        QueryStringDecoder q = new QueryStringDecoder(req.uri());
-        String[] p = q.path().equals("/") ? new String[0] : q.path().substring(1).split("/", -1);
-        try {
-            route(ctx, req, q, p, keepAlive);
-        } catch (AdminError e) {
-            send(ctx, AdminResponses.error(e.status(), e.getMessage(), keepAlive), keepAlive);
-        }
+        gate.serve(ctx, req, (c, r, keepAlive) -> {
+            QueryStringDecoder q = new QueryStringDecoder(r.uri());
+            String[] p = q.path().equals("/") ? new String[0] : q.path().substring(1).split("/", -1);
+            route(c, r, q, p, keepAlive);
+        });
     }
 
     private void route(ChannelHandlerContext ctx, FullHttpRequest req, QueryStringDecoder q, String[] p, boolean keepAlive) throws AdminError {
