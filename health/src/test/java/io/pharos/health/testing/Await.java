@@ -39,7 +39,7 @@ public final class Await {
         long deadline = System.nanoTime() + timeout.toNanos();
         long pause = FIRST_PAUSE_NANOS;
         while (true) {
-            if (test(condition, "condition")) {
+            if (get(condition::test, "a condition")) {
                 return true;
             }
             if (System.nanoTime() - deadline >= 0) {
@@ -86,16 +86,6 @@ public final class Await {
             }
             return System.nanoTime() - since[0] >= quiet.toNanos() ? now : null;
         }, v -> v != null);
-    }
-
-    private static boolean test(Condition condition, String what) {
-        try {
-            return condition.test();
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Exception e) {
-            throw new AssertionError("failed while waiting for " + what + ": " + e, e);
-        }
     }
 
     private static <T> T get(Probe<T> probe, String what) {
