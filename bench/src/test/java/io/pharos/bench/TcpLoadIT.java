@@ -1,11 +1,13 @@
 package io.pharos.bench;
 
+import io.pharos.health.testing.Await;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -23,10 +25,7 @@ class TcpLoadIT {
             assertEquals(0, r.errorCount(), printed.toString(StandardCharsets.UTF_8));
             assertTrue(r.bytes() > 0, printed.toString(StandardCharsets.UTF_8));
             assertEquals(0, r.bytes() % (16 * 1024), "whole chunks are counted");
-            long deadline = System.nanoTime() + 10_000_000_000L;
-            while (sink.received() < r.bytes() && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
+            Await.within(Duration.ofSeconds(10), () -> sink.received() >= r.bytes());
             assertTrue(sink.received() >= r.bytes(), "sink got " + sink.received() + " of " + r.bytes());
             assertTrue(printed.toString(StandardCharsets.UTF_8).contains("result: mode=tcp"));
         }

@@ -1,5 +1,6 @@
 package io.pharos.health.event;
 
+import io.pharos.health.testing.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -11,7 +12,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -33,16 +33,6 @@ class HealthEventPublisherTest {
                 "healthy", "unhealthy", "timeout", 2, 3);
     }
 
-    static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(2);
-        }
-    }
-
     @Test
     void deliversEventsInOrderToEveryListenerOnThePublisherThread() throws Exception {
         publisher = HealthEventPublisher.start(64, "test-events");
@@ -59,13 +49,13 @@ class HealthEventPublisherTest {
             sent.add(event(i));
             assertTrue(publisher.publish(event(i)));
         }
-        await(() -> second.size() == 50, "50 events at the second listener");
+        Await.until(Duration.ofSeconds(20), "50 events at the second listener", () -> second.size() == 50);
         assertEquals(sent, first);
         assertEquals(sent, second);
         assertEquals("test-events", threadName.get());
         assertEquals(50, publisher.publishedCount());
         assertEquals(0, publisher.droppedCount());
-        await(() -> publisher.deliveredCount() == 50, "delivered count");
+        Await.until(Duration.ofSeconds(20), "delivered count", () -> publisher.deliveredCount() == 50);
     }
 
     @Test
@@ -97,7 +87,7 @@ class HealthEventPublisherTest {
         assertEquals(5, publisher.droppedCount());
         assertEquals(9, publisher.publishedCount());
         release.countDown();
-        await(() -> seen.size() == 9, "9 delivered events");
+        Await.until(Duration.ofSeconds(20), "9 delivered events", () -> seen.size() == 9);
         assertEquals(8, seen.get(8).timeMillis() - 1000L);
     }
 
@@ -111,7 +101,7 @@ class HealthEventPublisherTest {
         publisher.addListener(seen::add);
         publisher.publish(event(1));
         publisher.publish(event(2));
-        await(() -> seen.size() == 2, "2 events despite a failing listener");
+        Await.until(Duration.ofSeconds(20), "2 events despite a failing listener", () -> seen.size() == 2);
     }
 
     @Test
@@ -125,7 +115,7 @@ class HealthEventPublisherTest {
                 throw new IllegalStateException("boom");
             }
         });
-        await(() -> runs.get() >= 5, "5 periodic runs");
+        Await.until(Duration.ofSeconds(20), "5 periodic runs", () -> runs.get() >= 5);
         assertEquals("test-events", threadName.get());
         assertThrows(IllegalArgumentException.class, () -> publisher.schedulePeriodic(Duration.ZERO, () -> { }));
     }
@@ -161,7 +151,7 @@ class HealthEventPublisherTest {
         for (Thread p : producers) {
             p.join(TimeUnit.SECONDS.toMillis(30));
         }
-        await(() -> seen.get() == 2000, "2000 events");
+        Await.until(Duration.ofSeconds(20), "2000 events", () -> seen.get() == 2000);
         assertEquals(0, publisher.droppedCount());
     }
 

@@ -19,7 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-import static io.pharos.proxy.testing.RuntimeHarness.await;
+import static io.pharos.health.testing.Await.within;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -137,23 +137,23 @@ class AdminApiIT {
         int port = h.port("web");
         try (LoadGenerator slow = LoadGenerator.start(port, 3, 10_000, Duration.ofSeconds(60), "/slow?ms=150");
              LoadGenerator fast = LoadGenerator.start(port, 3, 100_000, Duration.ofSeconds(60), "/")) {
-            assertTrue(await(Duration.ofSeconds(20), () -> b1.requests() > 20 && ((Number) backendJson("b1").get("inFlight")).longValue() > 0),
+            assertTrue(within(Duration.ofSeconds(20), () -> b1.requests() > 20 && ((Number) backendJson("b1").get("inFlight")).longValue() > 0),
                     "b1 has requests in flight");
             HttpResponse<String> r = h.admin("POST", "/clusters/app/backends/b1/drain", null);
             assertEquals(200, r.statusCode(), r.body());
             assertEquals("draining", json(r.body()).get("state"));
             assertEquals("draining", backendJson("b1").get("state"));
             // its in-flight requests finish; then it receives nothing new
-            assertTrue(await(Duration.ofSeconds(20), () -> ((Number) backendJson("b1").get("inFlight")).longValue() == 0), "b1 in-flight drained");
+            assertTrue(within(Duration.ofSeconds(20), () -> ((Number) backendJson("b1").get("inFlight")).longValue() == 0), "b1 in-flight drained");
             int atDrain = RuntimeHarness.stableRequests(b1);
             int b2Before = b2.requests();
-            assertTrue(await(Duration.ofSeconds(20), () -> b2.requests() > b2Before + 200), "traffic keeps flowing to b2");
+            assertTrue(within(Duration.ofSeconds(20), () -> b2.requests() > b2Before + 200), "traffic keeps flowing to b2");
             assertEquals(atDrain, b1.requests(), "a draining backend received new requests");
 
             r = h.admin("POST", "/clusters/app/backends/b1/ready", null);
             assertEquals(200, r.statusCode(), r.body());
             assertEquals("healthy", json(r.body()).get("state"));
-            assertTrue(await(Duration.ofSeconds(20), () -> b1.requests() > atDrain + 50), "ready brings traffic back to b1");
+            assertTrue(within(Duration.ofSeconds(20), () -> b1.requests() > atDrain + 50), "ready brings traffic back to b1");
             slow.stop();
             fast.stop();
             assertEquals(0, slow.failed() + fast.failed(), "failures: " + slow.failures() + fast.failures());
@@ -166,20 +166,20 @@ class AdminApiIT {
         start();
         int port = h.port("web");
         try (LoadGenerator load = LoadGenerator.start(port, 3, 100_000, Duration.ofSeconds(60), "/")) {
-            assertTrue(await(Duration.ofSeconds(20), () -> b2.requests() > 50), "b2 gets traffic at weight 100");
+            assertTrue(within(Duration.ofSeconds(20), () -> b2.requests() > 50), "b2 gets traffic at weight 100");
             HttpResponse<String> r = h.admin("PUT", "/clusters/app/backends/b2/weight", "{\"weight\": 0}");
             assertEquals(200, r.statusCode(), r.body());
             assertEquals(0L, json(r.body()).get("weight"));
-            assertTrue(await(Duration.ofSeconds(20), () -> ((Number) backendJson("b2").get("inFlight")).longValue() == 0));
+            assertTrue(within(Duration.ofSeconds(20), () -> ((Number) backendJson("b2").get("inFlight")).longValue() == 0));
             int b2AtZero = RuntimeHarness.stableRequests(b2);
             int b1AtZero = b1.requests();
-            assertTrue(await(Duration.ofSeconds(20), () -> b1.requests() > b1AtZero + 200), "b1 takes all the traffic");
+            assertTrue(within(Duration.ofSeconds(20), () -> b1.requests() > b1AtZero + 200), "b1 takes all the traffic");
             assertEquals(b2AtZero, b2.requests(), "weight 0 received new requests");
 
             assertEquals(200, h.admin("PUT", "/clusters/app/backends/b2/weight", "{\"weight\": 100}").statusCode());
             int b1Back = b1.requests();
             int b2Back = b2.requests();
-            assertTrue(await(Duration.ofSeconds(20), () -> b2.requests() - b2Back > 200), "b2 takes traffic again");
+            assertTrue(within(Duration.ofSeconds(20), () -> b2.requests() - b2Back > 200), "b2 takes traffic again");
             int d1 = b1.requests() - b1Back;
             int d2 = b2.requests() - b2Back;
             assertTrue(d2 * 3 > d1 && d1 * 3 > d2, "equal weights share the traffic: b1 +" + d1 + ", b2 +" + d2);
@@ -194,14 +194,14 @@ class AdminApiIT {
         assertEquals(200, h.admin("PUT", "/clusters/app/backends/b2/weight", "{\"weight\": 0}").statusCode());
         try (RawHttp c = new RawHttp(h.port("web"))) {
             c.send("GET /slow?ms=8000 HTTP/1.1\r\nHost: t\r\n\r\n");
-            assertTrue(await(Duration.ofSeconds(10), () -> ((Number) backendJson("b1").get("inFlight")).longValue() == 1));
+            assertTrue(within(Duration.ofSeconds(10), () -> ((Number) backendJson("b1").get("inFlight")).longValue() == 1));
             long t0 = System.nanoTime();
             assertEquals(200, h.admin("POST", "/clusters/app/backends/b1/drain?timeout=300ms", null).statusCode());
             RawHttp.Response r = c.read();
             long tookMs = (System.nanoTime() - t0) / 1_000_000;
             assertEquals(502, r.status(), r.bodyText());
             assertTrue(tookMs < 7000, "closed at the drain deadline, not when the backend answered: " + tookMs + " ms");
-            assertTrue(await(Duration.ofSeconds(10), () -> ((Number) backendJson("b1").get("openConnections")).longValue() == 0));
+            assertTrue(within(Duration.ofSeconds(10), () -> ((Number) backendJson("b1").get("openConnections")).longValue() == 0));
         }
     }
 

@@ -1,8 +1,10 @@
 package io.pharos.proxy.cli;
 
+import io.pharos.health.testing.Await;
 import io.pharos.proxy.testing.ProxyProcess;
 import org.junit.jupiter.api.Test;
 
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -11,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -71,8 +74,7 @@ class LauncherIT {
         try {
             HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
             Set<String> names = new HashSet<>();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (names.size() < 3 && System.nanoTime() < deadline) {
+            Await.until(Duration.ofSeconds(60), "answers from three demo backends", () -> {
                 try {
                     HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
                             .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
@@ -80,15 +82,55 @@ class LauncherIT {
                     names.add(r.body().split(" ")[2]);
                 } catch (java.io.IOException notYet) {
                     assertTrue(p.isAlive(), "demo exited early");
-                    Thread.sleep(100);
                 }
-            }
+                return names.size() >= 3;
+            });
             assertEquals(Set.of("demo-1", "demo-2", "demo-3"), names);
             new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).start().waitFor();
             assertTrue(p.waitFor(20, TimeUnit.SECONDS), "demo stopped on SIGTERM");
             assertEquals(0, p.exitValue());
         } finally {
             p.destroyForcibly();
+        }
+    }
+
+    /** A user's heap settings in JAVA_OPTS replace the launcher's defaults whole (-Xmx64m below the default -Xms256m). */
+    @Test
+    void javaOptsHeapLimitBelowTheDefaultInitialHeapStartsTheProxy() throws Exception {
+        int web = ProxyProcess.freePort();
+        int admin = ProxyProcess.freePort();
+        Path conf = Files.createTempFile("pharos-heap", ".conf");
+        Files.writeString(conf, "pharos {\n workers = 1\n admin { listen = \"127.0.0.1:" + admin + "\" }\n"
+                + " listeners = [ { name = web, listen = \"127.0.0.1:" + web + "\", protocol = http, cluster = app } ]\n"
+                + " clusters { app { backends = [ { name = a, address = \"127.0.0.1:1\" } ] } }\n}\n");
+        Path log = Files.createTempFile("pharos-heap", ".log");
+        ProcessBuilder pb = new ProcessBuilder(ROOT.resolve("bin/pharos").toString(), "proxy", "-c", conf.toString())
+                .directory(ROOT.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().put("JAVA_OPTS", "-Xmx64m");
+        Process p = pb.start();
+        try {
+            // the admin listener starts last, just before the SIGTERM handler is installed
+            Await.until(Duration.ofSeconds(60), "the proxy to listen on " + web + " and its admin API on " + admin, () -> {
+                assertTrue(p.isAlive(), "bin/pharos exited: " + Files.readString(log));
+                return accepts(web) && accepts(admin);
+            });
+            String args = String.join(" ", ProcessHandle.of(p.pid()).flatMap(h -> h.info().arguments()).map(List::of).orElse(List.of()));
+            assertTrue(args.contains("-Xmx64m") && !args.contains("-Xms256m") && !args.contains("-Xmx512m"), args);
+            new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).start().waitFor();
+            assertTrue(p.waitFor(20, TimeUnit.SECONDS), "proxy stopped on SIGTERM");
+            assertEquals(0, p.exitValue(), Files.readString(log));
+        } finally {
+            p.destroyForcibly();
+            Files.deleteIfExists(conf);
+            Files.deleteIfExists(log);
+        }
+    }
+
+    private static boolean accepts(int port) {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            return true;
+        } catch (java.io.IOException notYet) {
+            return false;
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.pharos.proxy.h2;
 
+import io.pharos.health.testing.Await;
 import io.pharos.proxy.testing.ProxyHarness;
 import io.pharos.proxy.testing.TestBackend;
 import io.pharos.proxy.tls.TestPki;
@@ -8,6 +9,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Random;
 import java.util.zip.CRC32;
@@ -275,11 +277,7 @@ class Http2IT {
             h.start(cfg);
             var metrics = h.server().listener("web").context().metrics();
             try (RawH2 c = new RawH2(h.port())) {
-                long deadline = System.nanoTime() + 20_000_000_000L;
-                while (metrics.connections() < 1) {
-                    assertTrue(System.nanoTime() < deadline, "connection accepted");
-                    Thread.sleep(10);
-                }
+                Await.until(Duration.ofSeconds(20), "connection accepted", () -> metrics.connections() >= 1);
                 // the listener drains while the connection has sent nothing yet (its protocol still unknown)
                 assertTrue(h.server().applyConfig(io.pharos.proxy.config.ConfigLoader.parse(cfg.replace("name = web,", "name = other,"))).ok());
                 c.headers(1, RawH2.get("/"), true).flush();

@@ -5,6 +5,7 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.pharos.health.HealthState;
 import io.pharos.health.event.HealthEvent;
+import io.pharos.health.testing.Await;
 import io.pharos.proxy.cluster.Backend;
 import io.pharos.proxy.cluster.Cluster;
 import io.pharos.proxy.config.ConfigLoader;
@@ -31,7 +32,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import static io.pharos.proxy.health.ProxyHealthIT.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -150,7 +150,7 @@ class HealthFailoverIT {
 
         void awaitMore(int n) throws InterruptedException {
             int target = ok.get() + n;
-            await(() -> ok.get() >= target || !failures.isEmpty(), 60, n + " more ok responses");
+            Await.until(Duration.ofSeconds(60), n + " more ok responses", () -> ok.get() >= target || !failures.isEmpty());
         }
 
         @Override
@@ -167,13 +167,13 @@ class HealthFailoverIT {
         start("""
                 health.active { type = http, path = "/healthz", interval = 300ms, fast-interval = 150ms, timeout = 500ms, rise = 2, fall = 2 }
                 """);
-        await(() -> cluster().snapshot().members().stream().allMatch(m -> m.state() == HealthState.HEALTHY), 30, "all healthy");
+        Await.until(Duration.ofSeconds(30), "all healthy", () -> cluster().snapshot().members().stream().allMatch(m -> m.state() == HealthState.HEALTHY));
         RestartableBackend b2 = backends.get(1);
         try (Load load = new Load(4)) {
             load.awaitMore(300);
             long stopped = System.nanoTime();
             b2.stop();
-            await(() -> state("b2") == HealthState.UNHEALTHY, 30, "b2 marked down");
+            Await.until(Duration.ofSeconds(30), "b2 marked down", () -> state("b2") == HealthState.UNHEALTHY);
             long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stopped);
             // interval x fall + jitter is about 0.5 s here; a generous bound for a loaded machine
             assertTrue(tookMs < 10_000, "marked down after " + tookMs + " ms");
@@ -186,14 +186,14 @@ class HealthFailoverIT {
 
             int servedBefore = b2.requests.get();
             b2.start();
-            await(() -> state("b2") == HealthState.HEALTHY, 30, "b2 healthy again");
-            await(() -> b2.requests.get() > servedBefore + 20, 60, "b2 gets traffic again");
+            Await.until(Duration.ofSeconds(30), "b2 healthy again", () -> state("b2") == HealthState.HEALTHY);
+            Await.until(Duration.ofSeconds(60), "b2 gets traffic again", () -> b2.requests.get() > servedBefore + 20);
             load.awaitMore(100);
             load.close();
             assertEquals(List.of(), List.copyOf(load.failures), "failed client requests");
             assertTrue(load.ok.get() >= 700, "ok " + load.ok.get());
         }
-        await(() -> eventLines().size() >= 4, 20, "4 events");
+        Await.until(Duration.ofSeconds(20), "4 events", () -> eventLines().size() >= 4);
         assertEquals(List.of(
                 "BACKEND_STATE app/b2 healthy->unhealthy (active check failed: connect refused) 2/3",
                 "CLUSTER_HEALTHY_COUNT app 3->2 (healthy backends 3 -> 2) 2/3",
@@ -328,7 +328,7 @@ class HealthFailoverIT {
             }
         }
         assertTrue(proxySide("b1").failures() >= 2);
-        await(() -> events.size() >= 2, 20, "ejection events");
+        Await.until(Duration.ofSeconds(20), "ejection events", () -> events.size() >= 2);
         assertEquals(List.of(
                 "BACKEND_STATE app/b1 unknown->ejected (ejected: 2 consecutive gateway failures (for 60000 ms)) 2/3",
                 "CLUSTER_HEALTHY_COUNT app 3->2 (healthy backends 3 -> 2) 2/3"),
@@ -359,7 +359,7 @@ class HealthFailoverIT {
             assertEquals(200, send(HttpRequest.newBuilder(uri("/page")).GET()).statusCode());
         }
         assertEquals(2, b3.requests.get(), "no request reaches an ejected backend");
-        await(() -> events.size() >= 2, 20, "ejection events");
+        Await.until(Duration.ofSeconds(20), "ejection events", () -> events.size() >= 2);
         assertEquals(List.of(
                 "BACKEND_STATE app/b3 unknown->ejected (ejected: 2 consecutive gateway failures (for 60000 ms)) 2/3",
                 "CLUSTER_HEALTHY_COUNT app 3->2 (healthy backends 3 -> 2) 2/3"),

@@ -7,6 +7,7 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.pharos.health.HealthState;
 import io.pharos.health.event.HealthEvent;
 import io.pharos.health.event.HealthEventPublisher;
+import io.pharos.health.testing.Await;
 import io.pharos.proxy.cluster.Backend;
 import io.pharos.proxy.cluster.Cluster;
 import io.pharos.proxy.config.PharosConfig;
@@ -14,12 +15,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -72,16 +73,6 @@ class ProxyHealthIT {
         backendLoops.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
     }
 
-    static void await(BooleanSupplier condition, long seconds, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("timed out after " + seconds + "s waiting for " + what);
-            }
-            Thread.sleep(5);
-        }
-    }
-
     private List<String> lines(String backendOrCluster) {
         return events.stream()
                 .filter(e -> e.backend().equals(backendOrCluster) || (backendOrCluster.isEmpty() && e.backend().isEmpty()))
@@ -93,24 +84,24 @@ class ProxyHealthIT {
     }
 
     private void allHealthy() throws InterruptedException {
-        await(() -> state("a") == HealthState.HEALTHY && state("b") == HealthState.HEALTHY
-                && state("c") == HealthState.HEALTHY, 20, "all healthy");
+        Await.until(Duration.ofSeconds(20), "all healthy", () -> state("a") == HealthState.HEALTHY && state("b") == HealthState.HEALTHY
+                && state("c") == HealthState.HEALTHY);
     }
 
     @Test
     void activeChecksTakeAStoppedBackendOutAndBringItBack() throws Exception {
         allHealthy();
-        await(() -> lines("b").size() == 1, 20, "b's first event");
+        Await.until(Duration.ofSeconds(20), "b's first event", () -> lines("b").size() == 1);
         assertEquals(List.of("BACKEND_STATE app/b unknown->healthy (active checks passed) 3/3"), lines("b"));
         long stopped = System.nanoTime();
         b.stop();
-        await(() -> state("b") == HealthState.UNHEALTHY, 20, "b unhealthy");
+        Await.until(Duration.ofSeconds(20), "b unhealthy", () -> state("b") == HealthState.UNHEALTHY);
         long took = System.nanoTime() - stopped;
         // interval x fall + jitter is 0.46 s; the bound is generous for a loaded machine
         assertTrue(took < TimeUnit.SECONDS.toNanos(10), "took " + took / 1_000_000 + " ms");
         b.start();
-        await(() -> state("b") == HealthState.HEALTHY, 20, "b healthy again");
-        await(() -> lines("").size() == 2 && lines("b").size() == 3, 20, "2 cluster and 3 backend events");
+        Await.until(Duration.ofSeconds(20), "b healthy again", () -> state("b") == HealthState.HEALTHY);
+        Await.until(Duration.ofSeconds(20), "2 cluster and 3 backend events", () -> lines("").size() == 2 && lines("b").size() == 3);
         assertEquals(List.of(
                 "BACKEND_STATE app/b unknown->healthy (active checks passed) 3/3",
                 "BACKEND_STATE app/b healthy->unhealthy (active check failed: connect refused) 2/3",
@@ -132,13 +123,13 @@ class ProxyHealthIT {
                 health.onLocalFailure(backendB);
             }
         }).get();
-        await(() -> state("a") == HealthState.EJECTED, 20, "a ejected");
+        Await.until(Duration.ofSeconds(20), "a ejected", () -> state("a") == HealthState.EJECTED);
         // max-ejection-percent 50 of 3 backends: only one may be out
         assertEquals(HealthState.HEALTHY, state("b"));
         long ejected = System.nanoTime();
-        await(() -> state("a") == HealthState.HEALTHY, 20, "a back");
+        Await.until(Duration.ofSeconds(20), "a back", () -> state("a") == HealthState.HEALTHY);
         assertTrue(System.nanoTime() - ejected >= TimeUnit.MILLISECONDS.toNanos(900), "ejection lasted its base time");
-        await(() -> lines("a").size() == 3, 20, "a's 3 events");
+        Await.until(Duration.ofSeconds(20), "a's 3 events", () -> lines("a").size() == 3);
         assertEquals(List.of(
                 "BACKEND_STATE app/a unknown->healthy (active checks passed) 3/3",
                 "BACKEND_STATE app/a healthy->ejected (ejected: 3 consecutive gateway failures (for 1000 ms)) 2/3",
@@ -157,18 +148,18 @@ class ProxyHealthIT {
                       active { type = http, path = "/healthz", interval = 200ms, fast-interval = 100ms, timeout = 500ms, rise = 2, fall = 2 }
                     }""");
             control.submit(() -> cluster.applyConfig(reloaded.clusters().get("app"))).get();
-            await(() -> state("d") == HealthState.HEALTHY, 20, "d checked and healthy");
+            Await.until(Duration.ofSeconds(20), "d checked and healthy", () -> state("d") == HealthState.HEALTHY);
             assertEquals(HealthState.HEALTHY, state("a"), "a kept its verdict across the reload");
             int bChecks = b.checks.get();
             int cChecks = c.checks.get();
             int dChecks = d.checks.get();
-            await(() -> d.checks.get() >= dChecks + 3, 20, "d checked on");
+            Await.until(Duration.ofSeconds(20), "d checked on", () -> d.checks.get() >= dChecks + 3);
             // in-flight checks of the removed backends may still land; then none
             Thread.sleep(300);
             int bAfter = b.checks.get();
             int cAfter = c.checks.get();
             assertTrue(bAfter <= bChecks + 1 && cAfter <= cChecks + 1, "b " + bChecks + "->" + bAfter + ", c " + cChecks + "->" + cAfter);
-            await(() -> d.checks.get() >= dChecks + 6, 20, "d checked on");
+            Await.until(Duration.ofSeconds(20), "d checked on", () -> d.checks.get() >= dChecks + 6);
             assertEquals(bAfter, b.checks.get(), "b no longer checked");
             assertEquals(cAfter, c.checks.get(), "c no longer checked");
             // no passive section any more: nothing records for the remaining backends
@@ -182,7 +173,7 @@ class ProxyHealthIT {
     void changedActiveChecksStartOverFromTheInitialState() throws Exception {
         allHealthy();
         b.stop();
-        await(() -> state("b") == HealthState.UNHEALTHY, 20, "b unhealthy");
+        Await.until(Duration.ofSeconds(20), "b unhealthy", () -> state("b") == HealthState.UNHEALTHY);
         PharosConfig changed = ClusterEventEmitterTest.config("""
                 { name = a, address = "%s" }, { name = b, address = "%s" }, { name = c, address = "%s" }"""
                 .formatted(a.address(), b.address(), c.address()), """
@@ -190,7 +181,7 @@ class ProxyHealthIT {
                   active { type = tcp, interval = 150ms, fast-interval = 100ms, timeout = 500ms, rise = 2, fall = 2 }
                 }""");
         control.submit(() -> cluster.applyConfig(changed.clusters().get("app"))).get();
-        await(() -> lines("b").size() == 4 && lines("a").size() == 3, 20, "b down again, a healthy again");
+        Await.until(Duration.ofSeconds(20), "b down again, a healthy again", () -> lines("b").size() == 4 && lines("a").size() == 3);
         assertEquals(List.of(
                 "BACKEND_STATE app/b unknown->healthy (active checks passed) 3/3",
                 "BACKEND_STATE app/b healthy->unhealthy (active check failed: connect refused) 2/3",
@@ -218,20 +209,20 @@ class ProxyHealthIT {
                 }""");
         control.submit(() -> cluster.applyConfig(longEjection.clusters().get("app"))).get();
         b.stop();
-        await(() -> state("b") == HealthState.UNHEALTHY, 20, "b unhealthy");
+        Await.until(Duration.ofSeconds(20), "b unhealthy", () -> state("b") == HealthState.UNHEALTHY);
         Backend backendA = cluster.snapshot().member("a").backend();
         loops.next().submit(() -> {
             for (int i = 0; i < 3; i++) {
                 health.onLocalFailure(backendA);
             }
         }).get();
-        await(() -> state("a") == HealthState.EJECTED, 20, "a ejected");
+        Await.until(Duration.ofSeconds(20), "a ejected", () -> state("a") == HealthState.EJECTED);
         PharosConfig noChecks = ClusterEventEmitterTest.config(members);
         control.submit(() -> cluster.applyConfig(noChecks.clusters().get("app"))).get();
-        await(() -> cluster.snapshot().usableCount() == 3, 20, "all usable again");
+        Await.until(Duration.ofSeconds(20), "all usable again", () -> cluster.snapshot().usableCount() == 3);
         assertEquals(HealthState.UNKNOWN, state("a"));
         assertEquals(HealthState.UNKNOWN, state("b"));
-        await(() -> lines("a").size() == 4 && lines("b").size() == 3, 20, "events");
+        Await.until(Duration.ofSeconds(20), "events", () -> lines("a").size() == 4 && lines("b").size() == 3);
         assertEquals(List.of(
                 "BACKEND_STATE app/a unknown->healthy (active checks passed) 3/3",
                 "BACKEND_STATE app/a healthy->ejected (ejected: 3 consecutive gateway failures (for 600000 ms)) 1/3",
@@ -249,11 +240,11 @@ class ProxyHealthIT {
         a.stop();
         b.stop();
         c.stop();
-        await(() -> cluster.snapshot().usableCount() == 0, 20, "cluster down");
-        await(() -> lines("").stream().anyMatch(l -> l.startsWith("CLUSTER_DOWN")), 20, "down event");
+        Await.until(Duration.ofSeconds(20), "cluster down", () -> cluster.snapshot().usableCount() == 0);
+        Await.until(Duration.ofSeconds(20), "down event", () -> lines("").stream().anyMatch(l -> l.startsWith("CLUSTER_DOWN")));
         a.start();
-        await(() -> lines("").stream().anyMatch(l -> l.startsWith("CLUSTER_RECOVERED")), 20, "recovered event");
-        await(() -> lines("").size() >= 6, 20, "6 cluster events");
+        Await.until(Duration.ofSeconds(20), "recovered event", () -> lines("").stream().anyMatch(l -> l.startsWith("CLUSTER_RECOVERED")));
+        Await.until(Duration.ofSeconds(20), "6 cluster events", () -> lines("").size() >= 6);
         List<String> cl = lines("");
         assertEquals(List.of(
                 "CLUSTER_HEALTHY_COUNT app 3->2 (healthy backends 3 -> 2) 2/3",

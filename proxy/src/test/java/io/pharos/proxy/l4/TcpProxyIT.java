@@ -70,7 +70,9 @@ class TcpProxyIT {
                 }
             }
             assertEquals(2, echo.accepted());
-            assertEquals(splice && h.server().transport().isEpoll() ? 2 : 0, SpliceStats.splicedConnections() - splicedBefore,
+            // the native epoll jar is a dependency on Linux x86_64: no epoll there is a failure, not a skip
+            assertTrue(!splice || h.server().transport().isEpoll(), "splice needs epoll, got " + h.server().transport().name());
+            assertEquals(splice ? 2 : 0, SpliceStats.splicedConnections() - splicedBefore,
                     "connections relayed with splice");
             var dead = h.server().cluster("db").snapshot().member("dead").backend();
             assertTrue(dead.failures() >= 1, "the refused connect was counted");

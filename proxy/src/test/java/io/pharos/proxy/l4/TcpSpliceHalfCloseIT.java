@@ -1,5 +1,6 @@
 package io.pharos.proxy.l4;
 
+import io.pharos.health.testing.Await;
 import io.pharos.proxy.testing.ProxyHarness;
 import org.junit.jupiter.api.Test;
 
@@ -11,6 +12,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -288,18 +290,9 @@ class TcpSpliceHalfCloseIT {
         }
     }
 
+    /** The backend's side of relay {@code id}, or null when it failed or did not finish within 10 s. */
     private static Side waitForBackend(Backend backend, long id) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (System.nanoTime() < deadline) {
-            Side s = backend.results.get(id);
-            if (s != null) {
-                return s;
-            }
-            if (backend.errors.containsKey(id)) {
-                return null;
-            }
-            Thread.sleep(2);
-        }
-        return null;
+        Await.within(Duration.ofSeconds(10), () -> backend.results.containsKey(id) || backend.errors.containsKey(id));
+        return backend.results.get(id);
     }
 }

@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Heap bytes the proxy's event loop allocates per proxied request (from
  * {@code com.sun.management.ThreadMXBean#getThreadAllocatedBytes} of the {@code pharos-loop} and
  * {@code pharos-accept} threads), for keep-alive requests and for a new connection per request. It is
- * the repeatable figure behind the CPU work in README "Benchmarks": exact, and unlike CPU time not
+ * the repeatable figure behind the CPU work in bench/results/history.md: exact, and unlike CPU time not
  * disturbed by other jobs on the machine. The bound asserted is generous (several times the measured
  * figure) so only a gross regression fails; the figures themselves are printed.
  *

@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.pharos.health.testing.Await;
 import io.pharos.proxy.cluster.Backend;
 import io.pharos.proxy.server.Transport;
 import io.pharos.proxy.testing.Http2TestBackend;
@@ -238,7 +239,8 @@ class Http2UpstreamIT {
                 writer.setDaemon(true);
                 writer.start();
                 // the echo nobody reads fills the sockets, then the stream's window: the writer blocks
-                assertTrue(awaitStall(written), "the client never stalled: " + written.get());
+                Await.until(Duration.ofSeconds(60), "the client to start writing", () -> written.get() > 0);
+                Await.steady(Duration.ofSeconds(60), Duration.ofSeconds(1), "the client's written bytes (a stall)", written::get);
                 assertTrue(written.get() < size, "the whole body went through: " + written.get());
                 // the stalled stream holds at most its own 64 KiB of the proxy's connection window, which the proxy
                 // tops up once half of it is used: megabytes stay free for the other streams (64 KiB minus the stalled
@@ -262,22 +264,6 @@ class Http2UpstreamIT {
         }
     }
 
-    /** Waits (bounded) until {@code progress} stops moving for a second. */
-    private static boolean awaitStall(AtomicLong progress) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        long last = -1;
-        int still = 0;
-        while (System.nanoTime() - deadline < 0) {
-            long now = progress.get();
-            still = now == last && now > 0 ? still + 1 : 0;
-            if (still >= 10) {
-                return true;
-            }
-            last = now;
-            Thread.sleep(100);
-        }
-        return false;
-    }
 
     @Test
     void smallMaxConcurrentStreamsIsRespected() throws Exception {
@@ -335,9 +321,9 @@ class Http2UpstreamIT {
                             return null;
                         });
                     }
-                    assertTrue(awaitCount(done, 150), "load stalled at " + done.get());
+                    Await.value(Duration.ofSeconds(60), "150 requests done", done::get, d -> d >= 150);
                     b1.goAway();
-                    assertTrue(awaitCount(done, 300), "load stalled at " + done.get());
+                    Await.value(Duration.ofSeconds(60), "300 requests done", done::get, d -> d >= 300);
                     b2.kill();
                     pool.shutdown();
                     assertTrue(pool.awaitTermination(120, TimeUnit.SECONDS), "load did not finish: " + done.get());
@@ -466,7 +452,7 @@ class Http2UpstreamIT {
                 assertEquals(502, r.statusCode());
                 assertTrue(new String(r.body()).contains("sent no HTTP/2 SETTINGS within 300 ms"), new String(r.body()));
                 assertEquals(1, backend(h, "b1").failures());
-                assertTrue(await(() -> backend(h, "b1").connections().isEmpty()), "the silent connection stays open");
+                Await.until(Duration.ofSeconds(30), "the silent connection to close", () -> backend(h, "b1").connections().isEmpty());
             } finally {
                 silent.close();
                 for (Socket s : accepted) {
@@ -474,28 +460,5 @@ class Http2UpstreamIT {
                 }
             }
         }
-    }
-
-    private static boolean await(java.util.function.BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                return false;
-            }
-            Thread.sleep(20);
-        }
-        return true;
-    }
-
-    /** Waits (bounded) until {@code counter} reaches {@code n}. */
-    private static boolean awaitCount(AtomicInteger counter, int n) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (counter.get() < n) {
-            if (System.nanoTime() - deadline > 0) {
-                return false;
-            }
-            Thread.sleep(10);
-        }
-        return true;
     }
 }

@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import static io.pharos.proxy.testing.RuntimeHarness.await;
+import static io.pharos.health.testing.Await.within;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -101,16 +101,16 @@ class Http2UpstreamReloadIT {
                     return null;
                 });
             }
-            assertTrue(await(Duration.ofSeconds(60), () -> done.get() >= 100), "load did not start");
+            assertTrue(within(Duration.ofSeconds(60), () -> done.get() >= 100), "load did not start");
             assertEquals(0, midBackend().stats().h2Streams(), "http1 phase used HTTP/2");
             for (String protocol : List.of("h2", "http1", "h2", "http1")) {
                 ReloadResult r = reload(config(protocol));
                 assertTrue(r.ok(), r.toString());
                 int mark = done.get();
-                assertTrue(await(Duration.ofSeconds(60), () -> done.get() >= mark + 150), "load stalled after switching to " + protocol);
+                assertTrue(within(Duration.ofSeconds(60), () -> done.get() >= mark + 150), "load stalled after switching to " + protocol);
                 long streams = midBackend().stats().h2Streams();
                 int mark2 = done.get();
-                assertTrue(await(Duration.ofSeconds(60), () -> done.get() >= mark2 + 100), "load stalled on " + protocol);
+                assertTrue(within(Duration.ofSeconds(60), () -> done.get() >= mark2 + 100), "load stalled on " + protocol);
                 long more = midBackend().stats().h2Streams() - streams;
                 if (protocol.equals("h2")) {
                     assertTrue(more >= 90, protocol + ": only " + more + " h2 streams for 100 requests");
@@ -137,7 +137,7 @@ class Http2UpstreamReloadIT {
         assertEquals(1, old.connections().size(), "the HTTP/2 connection stays open for the next streams");
         ReloadResult r = reload(config("h2").replace("{ name = mid, address", "{ name = mid2, address"));
         assertTrue(r.ok(), r.toString());
-        assertTrue(await(Duration.ofSeconds(10), () -> old.connections().isEmpty()), "still open: " + old.connections().size());
+        assertTrue(within(Duration.ofSeconds(10), () -> old.connections().isEmpty()), "still open: " + old.connections().size());
         try (RawHttp c = new RawHttp(front)) {
             assertEquals(200, c.send("GET /two HTTP/1.1\r\nHost: t\r\n\r\n").read().status());
         }

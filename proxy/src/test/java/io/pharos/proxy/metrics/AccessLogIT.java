@@ -9,7 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
-import static io.pharos.proxy.testing.RuntimeHarness.await;
+import static io.pharos.health.testing.Await.within;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -29,7 +29,7 @@ class AccessLogIT {
                 assertEquals(200, c.send("GET /a?q=\"x\" HTTP/1.1\r\nHost: t\r\n\r\n").read().status());
                 assertEquals(404, c.send("POST /status?code=404 HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n").read().status());
             }
-            assertTrue(await(Duration.ofSeconds(10), () -> Files.exists(log) && Files.readAllLines(log).size() == 2));
+            assertTrue(within(Duration.ofSeconds(10), () -> Files.exists(log) && Files.readAllLines(log).size() == 2));
             List<String> lines = Files.readAllLines(log);
             assertTrue(lines.get(0).matches("\\{\"time\":\"[0-9T:.\\-]+Z\",\"listener\":\"web\",\"method\":\"GET\",\"uri\":\"/a\\?q=\\\\\"x\\\\\"\","
                     + "\"status\":200,\"backend\":\"b1\",\"duration_ms\":[0-9.E\\-]+}"), lines.get(0));

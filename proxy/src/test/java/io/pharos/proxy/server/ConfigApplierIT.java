@@ -20,7 +20,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import static io.pharos.proxy.testing.RuntimeHarness.await;
+import static io.pharos.health.testing.Await.within;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -148,7 +148,7 @@ class ConfigApplierIT {
                 assertEquals(200, get(c));
             }
         }
-        assertTrue(await(Duration.ofSeconds(10), () -> h.runtime().server().idleBackendConnections() == 2));
+        assertTrue(within(Duration.ofSeconds(10), () -> h.runtime().server().idleBackendConnections() == 2));
         long requests = before.requests();
         int b1Connections = b1.connections();
 
@@ -158,7 +158,7 @@ class ConfigApplierIT {
         assertEquals(50, app.snapshot().member("b1").weight());
         assertEquals(requests, before.requests());
         assertTrue(gone.isRemoved());
-        assertTrue(await(Duration.ofSeconds(10), () -> h.runtime().server().idleBackendConnections() == 1), "b2's pooled connection closed");
+        assertTrue(within(Duration.ofSeconds(10), () -> h.runtime().server().idleBackendConnections() == 1), "b2's pooled connection closed");
         try (RawHttp c = new RawHttp(port)) {
             for (int i = 0; i < 5; i++) {
                 assertEquals(200, get(c));

@@ -1,6 +1,7 @@
 package io.pharos.proxy.server;
 
 import io.netty.channel.EventLoopGroup;
+import io.pharos.health.testing.Await;
 import io.pharos.proxy.testing.LoadGenerator;
 import io.pharos.proxy.testing.ProxyProcess;
 import io.pharos.proxy.testing.RawHttp;
@@ -63,18 +64,17 @@ class ReloadIT {
 
     /** Polls /status until the reload counters reach (ok, failed). */
     private String awaitReloads(ProxyProcess p, int adminPort, long ok, long failed) throws Exception {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        String s = "";
-        while (System.nanoTime() - end < 0) {
-            s = status(adminPort);
-            Matcher m = RELOADS.matcher(s);
-            assertTrue(m.find(), s);
-            if (Long.parseLong(m.group(1)) == ok && Long.parseLong(m.group(2)) == failed) {
-                return s;
-            }
-            Thread.sleep(10);
+        String[] s = {""};
+        boolean reached = Await.within(Duration.ofSeconds(30), () -> {
+            s[0] = status(adminPort);
+            Matcher m = RELOADS.matcher(s[0]);
+            assertTrue(m.find(), s[0]);
+            return Long.parseLong(m.group(1)) == ok && Long.parseLong(m.group(2)) == failed;
+        });
+        if (!reached) {
+            throw new AssertionError("reloads did not reach ok=" + ok + " failed=" + failed + ": " + s[0] + "\n" + p.output());
         }
-        throw new AssertionError("reloads did not reach ok=" + ok + " failed=" + failed + ": " + s + "\n" + p.output());
+        return s[0];
     }
 
     @Test
@@ -104,10 +104,7 @@ class ReloadIT {
                 if (i % 2 == 1) {
                     // while b3 is in the config, let it take some requests before it goes again
                     int before = b3.requests();
-                    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-                    while (b3.requests() == before && System.nanoTime() - end < 0) {
-                        Thread.sleep(5);
-                    }
+                    Await.within(Duration.ofSeconds(10), () -> b3.requests() != before);
                     b3During += b3.requests() - before;
                 }
             }
@@ -122,11 +119,9 @@ class ReloadIT {
             assertTrue(s.contains("\"result\":\"failed\""), s);
             assertTrue(s.contains("pharos.clusters.app.balancer: unknown value 'fastest'"), s);
             assertTrue(s.contains("pharos.clusters.app.colour"), s);
-            long okBefore = load.ok();
-            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (load.ok() < okBefore + 300 && System.nanoTime() - end < 0) {
-                Thread.sleep(10);
-            }
+            LoadGenerator running = load;
+            long okBefore = running.ok();
+            Await.within(Duration.ofSeconds(20), () -> running.ok() >= okBefore + 300);
             load.stop();
             assertEquals(0, load.failed(), "failed requests: " + load.failures());
             assertEquals(0, load.refused(), "refused connections");

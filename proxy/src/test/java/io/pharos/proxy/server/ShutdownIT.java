@@ -1,6 +1,7 @@
 package io.pharos.proxy.server;
 
 import io.netty.channel.EventLoopGroup;
+import io.pharos.health.testing.Await;
 import io.pharos.proxy.testing.LoadGenerator;
 import io.pharos.proxy.testing.ProxyProcess;
 import io.pharos.proxy.testing.RawHttp;
@@ -20,7 +21,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -116,20 +116,12 @@ class ShutdownIT {
             try {
                 assertEquals(200, idle.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n").read().status());
                 slow = slowRequests(web, 6, 3000, statuses);
-                long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-                while (slowSeen(b1, b2) < 6 && System.nanoTime() - end < 0) {
-                    Thread.sleep(10);
-                }
+                Await.within(Duration.ofSeconds(20), () -> slowSeen(b1, b2) >= 6);
                 assertEquals(6, slowSeen(b1, b2), "slow requests reached the backends");
                 long t0 = System.nanoTime();
                 p.signal("TERM");
                 // an outer balancer sees 503 during the delay and stops sending new traffic
-                AtomicInteger h = new AtomicInteger();
-                long hEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-                while ((h.get() != 503) && System.nanoTime() - hEnd < 0) {
-                    h.set(healthz(admin));
-                }
-                assertEquals(503, h.get(), "healthz turns 503 after SIGTERM");
+                Await.value(Duration.ofSeconds(10), "healthz to turn 503 after SIGTERM", () -> healthz(admin), h -> h == 503);
                 load.stop();
                 // the idle keep-alive connection is closed by the proxy, without holding shutdown up
                 assertTrue(idle.closedByPeer(), "idle keep-alive connection closed");
@@ -157,10 +149,7 @@ class ShutdownIT {
         try (ProxyProcess p = start(web, admin, "delay = 0s, drain-timeout = 2s")) {
             List<Integer> statuses = new ArrayList<>();
             List<Thread> slow = slowRequests(web, 1, 60_000, statuses);
-            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (slowSeen(b1, b2) < 1 && System.nanoTime() - end < 0) {
-                Thread.sleep(10);
-            }
+            Await.within(Duration.ofSeconds(20), () -> slowSeen(b1, b2) >= 1);
             long t0 = System.nanoTime();
             p.signal("TERM");
             assertEquals(0, p.waitFor(Duration.ofSeconds(30)), p.output());

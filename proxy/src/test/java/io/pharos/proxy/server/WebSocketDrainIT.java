@@ -1,5 +1,6 @@
 package io.pharos.proxy.server;
 
+import io.pharos.health.testing.Await;
 import io.pharos.proxy.config.ConfigLoader;
 import io.pharos.proxy.testing.ProxyHarness;
 import io.pharos.proxy.testing.RawHttp;
@@ -14,7 +15,6 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -63,7 +63,7 @@ class WebSocketDrainIT {
                 ws.closed().get(30, TimeUnit.SECONDS);
                 long closedAfter = System.nanoTime() - t0;
                 assertTrue(closedAfter >= TimeUnit.MILLISECONDS.toNanos(7_500), "closed only at the deadline, was " + closedAfter / 1_000_000 + " ms");
-                await(() -> echo.openConnections() == 0, "backend side of the WebSocket closed");
+                Await.until(Duration.ofSeconds(20), "backend side of the WebSocket closed", () -> echo.openConnections() == 0);
                 // so is the keep-alive connection that sent nothing more
                 assertTrue(idle.closedByPeer(), "idle keep-alive connection of the removed listener closed at the deadline");
             }
@@ -80,7 +80,7 @@ class WebSocketDrainIT {
                 try (WebSocketEcho.Client ws = new WebSocketEcho.Client(port)) {
                     assertEquals("echo:one", ws.echo("one"));
                     CompletableFuture<Long> shutdown = shutdownInBackground(runtime);
-                    await(() -> refuses(port), "listener closed by the shutdown");
+                    Await.until(Duration.ofSeconds(20), "listener closed by the shutdown", () -> refuses(port));
                     assertFalse(shutdown.isDone(), "shutdown waits for the open WebSocket");
                     assertEquals("echo:during shutdown", ws.echo("during shutdown"));
 
@@ -110,7 +110,7 @@ class WebSocketDrainIT {
                     shutdownInBackground(runtime).get(30, TimeUnit.SECONDS);
                     assertTrue(System.nanoTime() - t0 >= TimeUnit.MILLISECONDS.toNanos(1_900), "waited for the drain timeout");
                     ws.closed().get(20, TimeUnit.SECONDS);
-                    await(() -> echo.openConnections() == 0, "backend side of the WebSocket closed");
+                    Await.until(Duration.ofSeconds(20), "backend side of the WebSocket closed", () -> echo.openConnections() == 0);
                 }
             } finally {
                 runtime.close();
@@ -137,7 +137,7 @@ class WebSocketDrainIT {
                     assertEquals(ProxyRuntime.Outcome.OK,
                             runtime.drainAsync("ws", "echo", Optional.of(Duration.ofMillis(500))).get(10, TimeUnit.SECONDS));
                     ws.closed().get(20, TimeUnit.SECONDS);
-                    await(() -> echo.openConnections() == 0, "backend side of the WebSocket closed");
+                    Await.until(Duration.ofSeconds(20), "backend side of the WebSocket closed", () -> echo.openConnections() == 0);
                 }
             } finally {
                 runtime.close();
@@ -164,14 +164,6 @@ class WebSocketDrainIT {
             return true;
         } catch (IOException e) {
             return false;
-        }
-    }
-
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() - deadline < 0, "timed out waiting: " + what);
-            Thread.sleep(20);
         }
     }
 }

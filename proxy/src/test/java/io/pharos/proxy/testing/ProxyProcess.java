@@ -1,5 +1,7 @@
 package io.pharos.proxy.testing;
 
+import io.pharos.health.testing.Await;
+
 import java.io.IOException;
 import java.net.Socket;
 import java.nio.file.Files;
@@ -56,16 +58,18 @@ public final class ProxyProcess implements AutoCloseable {
 
     /** Waits until {@code port} on 127.0.0.1 accepts connections, or fails with the process output. */
     public void awaitPort(int port, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
+        boolean listening = Await.within(timeout, () -> {
             if (!process.isAlive()) {
                 throw new IllegalStateException("proxy exited with " + process.exitValue() + ":\n" + output());
             }
             try (Socket s = new Socket("127.0.0.1", port)) {
-                return;
+                return true;
             } catch (IOException e) {
-                Thread.sleep(50);
+                return false;
             }
+        });
+        if (listening) {
+            return;
         }
         throw new IllegalStateException("proxy did not listen on " + port + " within " + timeout + ":\n" + output());
     }

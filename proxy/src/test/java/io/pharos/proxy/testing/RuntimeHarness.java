@@ -1,6 +1,7 @@
 package io.pharos.proxy.testing;
 
 import io.netty.channel.EventLoopGroup;
+import io.pharos.health.testing.Await;
 import io.pharos.proxy.admin.AdminServer;
 import io.pharos.proxy.config.ConfigLoader;
 import io.pharos.proxy.config.PharosConfig;
@@ -126,42 +127,12 @@ public final class RuntimeHarness implements AutoCloseable {
         return r.body();
     }
 
-    /** Polls {@code condition} every 20 ms until true or {@code timeout}; returns whether it became true. */
-    public static boolean await(Duration timeout, Condition condition) throws Exception {
-        long end = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() - end < 0) {
-            if (condition.test()) {
-                return true;
-            }
-            Thread.sleep(20);
-        }
-        return condition.test();
-    }
-
     /**
      * The backend's request count once it stopped changing for 500 ms (at most 15 s): requests picked
      * just before a snapshot swap may still be on their way when the swap is observed.
      */
     public static int stableRequests(TestBackend b) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        int last = b.requests();
-        long since = System.nanoTime();
-        while (System.nanoTime() - end < 0) {
-            Thread.sleep(20);
-            int now = b.requests();
-            if (now != last) {
-                last = now;
-                since = System.nanoTime();
-            } else if (System.nanoTime() - since > TimeUnit.MILLISECONDS.toNanos(500)) {
-                return now;
-            }
-        }
-        throw new AssertionError(b.name() + " keeps receiving requests: " + last);
-    }
-
-    @FunctionalInterface
-    public interface Condition {
-        boolean test() throws Exception;
+        return (int) Await.steady(Duration.ofSeconds(15), Duration.ofMillis(500), b.name() + "'s request count", b::requests);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.pharos.health.event.ipc;
 
 import io.pharos.health.event.HealthEvent;
+import io.pharos.health.testing.Await;
 import org.agrona.concurrent.CachedEpochClock;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
@@ -11,6 +12,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -256,15 +258,10 @@ class EventRingTest {
             Thread tail = new Thread(() -> EventTail.run(file, out, real, run::get), "tail");
             tail.start();
             try {
-                long deadline = System.nanoTime() + 30_000_000_000L;
-                while (!text(bytes).contains("following") && System.nanoTime() < deadline) {
-                    Thread.sleep(10);
-                }
+                Await.until(Duration.ofSeconds(30), "the tail to start following", () -> text(bytes).contains("following"));
                 writer.onEvent(event(7));
                 writer.onEvent(new HealthEvent(8, HealthEvent.Kind.CLUSTER_DOWN, "primary", "app", "", "up", "down", "all down", 0, 2));
-                while (!text(bytes).contains("CLUSTER_DOWN") && System.nanoTime() < deadline) {
-                    Thread.sleep(10);
-                }
+                Await.until(Duration.ofSeconds(30), "the tail to print CLUSTER_DOWN", () -> text(bytes).contains("CLUSTER_DOWN"));
             } finally {
                 run.set(false);
                 tail.join(30_000);
