@@ -37,21 +37,21 @@ public final class HalfClose {
         this.backend = backend;
     }
 
-    public Channel client() {
+    Channel client() {
         return client;
     }
 
-    public Channel backend() {
+    Channel backend() {
         return backend;
     }
 
     /** The other channel of the pair. */
-    public Channel peer(Channel side) {
+    Channel peer(Channel side) {
         return side == client ? backend : client;
     }
 
     /** Whether {@code side} terminates TLS here, so that its close_notify counts as its FIN. */
-    public boolean terminatesTls(Channel side) {
+    boolean terminatesTls(Channel side) {
         return side == client && clientTls;
     }
 
@@ -120,7 +120,7 @@ public final class HalfClose {
     }
 
     /** {@code side} closed: the other channel is closed once what was written to it is out. */
-    public void onClosed(Channel side) {
+    void onClosed(Channel side) {
         assert side.eventLoop().inEventLoop();
         Channel other = peer(side);
         if (other.isActive()) {

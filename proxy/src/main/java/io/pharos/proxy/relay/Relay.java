@@ -54,7 +54,7 @@ public final class Relay {
     /**
      * Starts relaying once both handlers are in their pipelines: a FIN becomes an event instead of a close
      * ({@code ALLOW_HALF_CLOSURE} on both channels), what was written to either channel before is flushed,
-     * and each side whose FIN has not arrived is asked to read.
+     * and each side whose FIN has not been seen is asked to read.
      */
     public void start() {
         Channel client = halfClose.client();
@@ -64,7 +64,7 @@ public final class Relay {
         backend.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         backend.flush();
         client.flush();
-        clientSide.readMore();
-        backendSide.readMore();
+        clientSide.readUnlessFin();
+        backendSide.readUnlessFin();
     }
 }
