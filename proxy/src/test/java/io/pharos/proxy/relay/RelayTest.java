@@ -6,6 +6,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
+import io.netty.handler.ssl.SslCloseCompletionEvent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCounted;
 import org.junit.jupiter.api.AfterEach;
@@ -86,7 +87,7 @@ class RelayTest {
     }
 
     @BeforeEach
-    void relay() {
+    void channels() {
         client = new DuplexEmbeddedChannel();
         backend = new DuplexEmbeddedChannel();
         // as the relayed channels run: a read happens only when asked for
@@ -96,7 +97,11 @@ class RelayTest {
         backendGate = new Gate();
         client.pipeline().addLast(clientGate);
         backend.pipeline().addLast(backendGate);
-        Relay relay = Relay.over(new HalfClose(client, false, backend), n -> fromClient += n, n -> fromBackend += n);
+    }
+
+    /** Puts a relay between the two channels and starts it; {@code clientTls}: the client side terminates TLS. */
+    private void start(boolean clientTls) {
+        Relay relay = Relay.over(new HalfClose(client, clientTls, backend), n -> fromClient += n, n -> fromBackend += n);
         client.pipeline().addLast(Relay.HANDLER, relay.clientHandler());
         backend.pipeline().addLast(Relay.HANDLER, relay.backendHandler());
         relay.start();
@@ -141,6 +146,7 @@ class RelayTest {
 
     @Test
     void eachSideIsReadAgainOnlyAfterItsWriteToTheOtherCompleted() {
+        start(false);
         assertEquals(1, clientGate.reads, "started: both sides asked to read");
         assertEquals(1, backendGate.reads);
 
@@ -164,6 +170,7 @@ class RelayTest {
 
     @Test
     void theClientsFinIsPassedOnBehindItsBytesAndTheBackendCanStillAnswer() {
+        start(false);
         backendGate.shut = true;
         client.writeInbound(bytes("request"));
         client.finArrives();
@@ -181,6 +188,7 @@ class RelayTest {
 
     @Test
     void theBackendsFinIsPassedOnAndTheClientCanStillSend() {
+        start(false);
         backend.writeInbound(bytes("bye"));
         backend.finArrives();
         assertEquals("bye", allSentBy(client));
@@ -194,6 +202,7 @@ class RelayTest {
 
     @Test
     void closesBothOnceBothFinsArePassedOn() {
+        start(false);
         client.finArrives();
         assertTrue(client.isOpen() && backend.isOpen(), "one FIN: still open");
         backend.finArrives();
@@ -204,6 +213,7 @@ class RelayTest {
 
     @Test
     void anErrorOnTheBackendClosesBoth() {
+        start(false);
         backend.pipeline().fireExceptionCaught(new IOException("Connection reset by peer"));
         assertFalse(client.isOpen());
         assertFalse(backend.isOpen());
@@ -211,6 +221,7 @@ class RelayTest {
 
     @Test
     void anErrorOnTheClientClosesBoth() {
+        start(false);
         client.pipeline().fireExceptionCaught(new IOException("Connection reset by peer"));
         assertFalse(client.isOpen());
         assertFalse(backend.isOpen());
@@ -218,6 +229,7 @@ class RelayTest {
 
     @Test
     void aFailedWriteClosesBoth() {
+        start(false);
         backendGate.shut = true;
         client.writeInbound(bytes("lost"));
         backendGate.promises.poll().setFailure(new IOException("Broken pipe"));
@@ -228,6 +240,7 @@ class RelayTest {
 
     @Test
     void theIdleTimeoutClosesBoth() {
+        start(false);
         client.pipeline().fireUserEventTriggered(IdleStateEvent.ALL_IDLE_STATE_EVENT);
         assertFalse(client.isOpen());
         assertFalse(backend.isOpen());
@@ -235,6 +248,7 @@ class RelayTest {
 
     @Test
     void aSideThatClosesHasTheOtherClosedOnceItsWritesAreOut() {
+        start(false);
         clientGate.shut = true;
         backend.writeInbound(bytes("last words"));
         backend.close();
@@ -246,11 +260,48 @@ class RelayTest {
 
     @Test
     void piecesForAClosedPeerAndNonBufferMessagesAreReleased() {
+        start(false);
         clientGate.shut = true;
         backend.close();
         assertTrue(client.isOpen(), "closes once its pending writes are out");
         client.writeInbound(bytes("too late"));
         client.writeInbound(new DefaultByteBufHolder(bytes("not a buffer")));
         assertEquals(0, fromClient, "nothing passed on");
+    }
+
+    @Test
+    void aTlsClientsCloseNotifyEndsItsSideBothWays() {
+        start(true);
+        backendGate.shut = true;
+        client.writeInbound(bytes("last"));
+        client.pipeline().fireUserEventTriggered(SslCloseCompletionEvent.SUCCESS);
+        assertTrue(client.isOpen() && backend.isOpen(), "not before the bytes ahead of it are out");
+        backendGate.open();
+        assertEquals("last", allSentBy(backend));
+        assertTrue(backend.isOutputShutdown(), "the backend got a FIN behind the bytes before the close_notify");
+        assertFalse(client.isOpen(), "the engine shut the client's sending side: with the backend's FIN out, both close");
+        assertFalse(backend.isOpen());
+    }
+
+    @Test
+    void aCloseNotifyCountsOnlyWhereTheClientSideTerminatesTls() {
+        start(false);
+        client.pipeline().fireUserEventTriggered(SslCloseCompletionEvent.SUCCESS);
+        assertFalse(backend.isOutputShutdown());
+        client.writeInbound(bytes("still relayed"));
+        assertEquals("still relayed", sentBy(backend));
+    }
+
+    @Test
+    void startAsksASideToReadEvenIfTheTransportShutItsInputButNotAgainAfterAWrite() {
+        // the FIN is in, its event still kept back by a handler in front that hands it on when asked to read
+        client.shutdownInput();
+        start(false);
+        assertEquals(1, clientGate.reads, "asked at the start");
+        client.writeInbound(bytes("kept back"));
+        assertEquals("kept back", sentBy(backend));
+        assertEquals(1, clientGate.reads, "not asked again: epoll refuses to read a shut input");
+        client.finArrives();
+        assertTrue(backend.isOutputShutdown());
     }
 }
