@@ -20,7 +20,6 @@ import io.pharos.proxy.cluster.Cluster;
 import io.pharos.proxy.cluster.ClusterSnapshot;
 import io.pharos.proxy.health.ProxyHealth;
 import io.pharos.proxy.lb.PickContext;
-import io.pharos.proxy.metrics.BackendStats;
 import io.pharos.proxy.proxyprotocol.ProxyProtocol;
 import io.pharos.proxy.relay.HalfClose;
 import io.pharos.proxy.relay.Relay;
@@ -28,6 +27,7 @@ import io.pharos.proxy.server.Transport;
 import io.pharos.proxy.tls.UpstreamTls;
 
 import java.util.ArrayDeque;
+import java.util.function.IntConsumer;
 
 /**
  * The client side of one proxied TCP connection until its backend connection is up: picks a backend,
@@ -138,7 +138,7 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
                 backendChannel.closeFuture().addListener(end);
                 ProxyProtocol.sendHeader(backendChannel, snapshot.config().proxyProtocolSend(),
                         ProxyProtocol.clientAddress(ctx.channel()), ctx.channel().localAddress());
-                relay(backendChannel, b.stats(), spliceAllowed && snapshot.config().upstreamTls().isEmpty());
+                relay(backendChannel, b, spliceAllowed && snapshot.config().upstreamTls().isEmpty());
             } else {
                 b.onFailure();
                 health.onLocalFailure(b);
@@ -151,10 +151,11 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
      * Sends the early bytes and a FIN that came with them, then hands both connections to the splice relay
      * ({@code splice} and both channels on epoll) or the buffered one, whose handlers take this one's place.
      */
-    private void relay(Channel backendChannel, BackendStats stats, boolean splice) {
+    private void relay(Channel backendChannel, Backend b, boolean splice) {
         Channel client = ctx.channel();
         HalfClose halfClose = new HalfClose(client, clientTls, backendChannel);
-        sendEarly(backendChannel, stats);
+        var stats = b.stats();
+        sendEarly(backendChannel, stats::addBytesSent);
         if (clientOutputShut) {
             halfClose.markOutputShut(client);
         }
@@ -179,11 +180,11 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
     }
 
     /** Writes (not flushes) the client bytes read before the backend connection was up. */
-    private void sendEarly(Channel backendChannel, BackendStats stats) {
+    private void sendEarly(Channel backendChannel, IntConsumer bytesSent) {
         ArrayDeque<ByteBuf> q = early;
         early = null;
         for (ByteBuf b; (b = q.poll()) != null; ) {
-            stats.addBytesSent(b.readableBytes());
+            bytesSent.accept(b.readableBytes());
             backendChannel.write(b, backendChannel.voidPromise());
         }
     }
