@@ -2,18 +2,16 @@ package io.pharos.proxy.l4;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
-import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.ssl.SslCloseCompletionEvent;
-import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
@@ -23,19 +21,26 @@ import io.pharos.proxy.cluster.ClusterSnapshot;
 import io.pharos.proxy.health.ProxyHealth;
 import io.pharos.proxy.lb.PickContext;
 import io.pharos.proxy.proxyprotocol.ProxyProtocol;
+import io.pharos.proxy.relay.HalfClose;
+import io.pharos.proxy.relay.Relay;
 import io.pharos.proxy.server.Transport;
 import io.pharos.proxy.tls.UpstreamTls;
 
 import java.util.ArrayDeque;
+import java.util.function.IntConsumer;
 
 /**
- * The client side of one proxied TCP connection: picks a backend, connects on the same event loop
- * (a failed connect is tried on another backend, up to {@code retries.attempts}), sends the cluster's
- * PROXY protocol header if configured, then relays bytes both ways with backpressure (each side is
- * read again only after its last write completed) and half-close (a FIN from one side is passed on as
- * a shutdown of output to the other, behind every byte before it; the connection is closed once both
- * FINs are passed on). Bytes the client sent before the backend connection was up (Netty reads a
- * socket on its FIN even with auto-read off) are kept and sent first.
+ * The client side of one proxied TCP connection until its backend connection is up: picks a backend,
+ * connects on the same event loop (a failed connect is tried on another backend, up to
+ * {@code retries.attempts}), sends the cluster's PROXY protocol header if configured, then hands both
+ * connections to a relay and leaves the pipeline. Bytes the client sent before the backend connection was
+ * up (Netty reads a socket on its FIN even with auto-read off) are kept and sent first, and a FIN that
+ * came with them is passed on behind them.
+ *
+ * <p>The relay is the buffered {@link Relay} (backpressure, half-close) or, on epoll with plaintext on
+ * both sides (no upstream TLS, no listener TLS: the initializer decides the latter) and unless the
+ * listener says {@code splice = false}, the zero-copy {@link SpliceRelay}; both end the connection the same
+ * way ({@link HalfClose}).
  *
  * <p>TLS listener ({@code clientTls}): the backend is picked and connected only once the client's
  * handshake succeeded (a client that fails it never reaches a backend); the backend's FIN is passed on
@@ -43,14 +48,6 @@ import java.util.ArrayDeque;
  * session both ways (the engine answers it and sends nothing after): it is passed on to the backend as
  * a FIN and the connection closes once that is out; a client that wants the backend's answer after its
  * own end half-closes with a bare TCP FIN.
- *
- * <p>Zero-copy: on epoll with plaintext on both sides (no upstream TLS, no listener TLS: the
- * initializer decides the latter) and unless the listener says {@code splice = false}, each side
- * {@code splice}s into the other through a kernel pipe ({@link #startSplice}); Netty pauses reading a
- * side while the other side's socket is full. Netty's splice loop shuts a side's input down on its FIN possibly before it
- * moved everything still queued in the socket; {@link SpliceTail} passes that on. A side whose input is
- * shut stops reading (its socket stays readable at EOF, which would wake the loop for ever). The
- * transport's {@code ReAddingEpollIoHandler} keeps such a half-closed channel usable for writes.
  *
  * <p>Loop-confined.
  */
@@ -64,25 +61,16 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
     private final boolean clientTls;
     private final UpstreamTls upstreamTls;
     private final PickContext pick = new PickContext();
+    /** Set once in channelActive, on the loop. */
     private ChannelHandlerContext ctx;
-    /** Loop-confined: the backend connection once connected. */
-    private Channel backendChannel;
-    private Backend backend;
-    /** Loop-confined: the client's FIN arrived. */
+    /** Loop-confined: the client's FIN arrived before the relay took over. */
     private boolean clientInputShut;
-    /** Loop-confined: the backend's FIN arrived. */
-    private boolean backendInputShut;
-    /** Loop-confined: the backend's FIN was passed on to the client (its output is shut). */
+    /** Loop-confined: the client's TLS close_notify arrived before the relay took over (the engine shut its output). */
     private boolean clientOutputShut;
-    /** Loop-confined: the client's FIN was passed on to the backend (its output is shut). */
-    private boolean backendOutputShut;
-    /** Loop-confined: client bytes read while the backend connection was not up yet; null once sent. */
+    /** Loop-confined: client bytes read while the backend connection was not up yet; null once handed on or released. */
     private ArrayDeque<ByteBuf> early = new ArrayDeque<>();
+    /** Loop-confined: whether the connected backend was told the connection ended. */
     private boolean ended;
-    /** Loop-confined: whether both sides splice (bytes then bypass the pipelines). */
-    private boolean splicing;
-    /** Loop-confined: whether either side read since the last idle check (splice mode; reads bypass the idle handler). */
-    private boolean activeSinceIdleCheck;
 
     TcpFrontendHandler(Cluster cluster, Transport transport, ProxyHealth health, boolean spliceAllowed, boolean clientTls,
                        UpstreamTls upstreamTls) {
@@ -109,12 +97,12 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
 
     private void connect(ClusterSnapshot snapshot) {
         if (pick.triedCount() >= snapshot.config().retries().attempts()) {
-            ctx.close();
+            closeClient();
             return;
         }
         Backend b = snapshot.loadBalancer().pick(pick);
         if (b == null) {
-            ctx.close();
+            closeClient();
             return;
         }
         if (pick.triedCount() > 0) {
@@ -133,7 +121,6 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
                     @Override
                     protected void initChannel(Channel ch) {
                         snapshot.config().upstreamTls().ifPresent(u -> ch.pipeline().addLast(upstreamTls.newHandler(u, b, ch.alloc())));
-                        ch.pipeline().addLast(new TcpBackendHandler(TcpFrontendHandler.this));
                     }
                 });
         bootstrap.connect(b.socketAddress()).addListener((ChannelFutureListener) f -> {
@@ -142,27 +129,16 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             if (f.isSuccess()) {
-                backend = b;
                 b.onStart();
                 health.onSuccess(b);
-                backendChannel = f.channel();
+                Channel backendChannel = f.channel();
                 b.connections().add(backendChannel);
+                ChannelFutureListener end = g -> end(b);
+                ctx.channel().closeFuture().addListener(end);
+                backendChannel.closeFuture().addListener(end);
                 ProxyProtocol.sendHeader(backendChannel, snapshot.config().proxyProtocolSend(),
                         ProxyProtocol.clientAddress(ctx.channel()), ctx.channel().localAddress());
-                sendEarly();
-                if (clientInputShut) {
-                    passFinToBackend();
-                }
-                if (spliceAllowed && snapshot.config().upstreamTls().isEmpty()
-                        && ctx.channel() instanceof EpollSocketChannel in && backendChannel instanceof EpollSocketChannel out) {
-                    startSplice(in, out);
-                } else {
-                    backendChannel.flush();
-                    if (!clientInputShut) {
-                        ctx.read();
-                    }
-                    backendChannel.read();
-                }
+                relay(backendChannel, b, spliceAllowed && snapshot.config().upstreamTls().isEmpty());
             } else {
                 b.onFailure();
                 health.onLocalFailure(b);
@@ -171,100 +147,55 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
         });
     }
 
+    /**
+     * Sends the early bytes and a FIN that came with them, then hands both connections to the splice relay
+     * ({@code splice} and both channels on epoll) or the buffered one, whose handlers take this one's place.
+     */
+    private void relay(Channel backendChannel, Backend b, boolean splice) {
+        Channel client = ctx.channel();
+        HalfClose halfClose = new HalfClose(client, clientTls, backendChannel);
+        var stats = b.stats();
+        sendEarly(backendChannel, stats::addBytesSent);
+        if (clientOutputShut) {
+            halfClose.markOutputShut(client);
+        }
+        if (clientInputShut) {
+            halfClose.markInputShut(client);
+            halfClose.passFinFrom(client);
+        }
+        if (splice && client instanceof EpollSocketChannel in && backendChannel instanceof EpollSocketChannel out) {
+            SpliceRelay relay = new SpliceRelay(halfClose, in, out, stats::addBytesSent, stats::addBytesReceived);
+            install(backendChannel, relay.clientHandler(), relay.backendHandler());
+            relay.start();
+        } else {
+            Relay relay = Relay.over(halfClose, stats::addBytesSent, stats::addBytesReceived);
+            install(backendChannel, relay.clientHandler(), relay.backendHandler());
+            relay.start();
+        }
+    }
+
+    private void install(Channel backendChannel, ChannelHandler clientSide, ChannelHandler backendSide) {
+        ctx.pipeline().replace(this, Relay.HANDLER, clientSide);
+        backendChannel.pipeline().addLast(Relay.HANDLER, backendSide);
+    }
+
     /** Writes (not flushes) the client bytes read before the backend connection was up. */
-    private void sendEarly() {
+    private void sendEarly(Channel backendChannel, IntConsumer bytesSent) {
         ArrayDeque<ByteBuf> q = early;
         early = null;
         for (ByteBuf b; (b = q.poll()) != null; ) {
-            backend.stats().addBytesSent(b.readableBytes());
+            bytesSent.accept(b.readableBytes());
             backendChannel.write(b, backendChannel.voidPromise());
-        }
-    }
-
-    /**
-     * Both sides splice into each other, reading on their own: the splice code turns reading off while
-     * the target's socket is full and on again once the pipe is drained into it. A client that already
-     * sent its FIN (before the backend was connected) has nothing left to splice.
-     */
-    private void startSplice(EpollSocketChannel in, EpollSocketChannel out) {
-        splicing = true;
-        SpliceStats.SPLICED.increment();
-        // a splice ends with a failure also once its target's output is shut or its source closed after
-        // its FIN was passed on: only a failure before that FIN is a broken relay
-        if (!clientInputShut) {
-            in.spliceTo(out, Integer.MAX_VALUE).addListener(f -> {
-                if (!f.isSuccess() && !clientInputShut) {
-                    closeBoth();
-                }
-            });
-        }
-        out.spliceTo(in, Integer.MAX_VALUE).addListener(f -> {
-            if (!f.isSuccess() && !backendInputShut) {
-                closeBoth();
-            }
-        });
-        out.flush();
-        if (!clientInputShut) {
-            in.config().setAutoRead(true);
-        }
-        out.config().setAutoRead(true);
-    }
-
-    @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) {
-        activeSinceIdleCheck = true;
-        if (splicing && clientInputShut) {
-            // at EOF the socket stays readable; Netty's splice-out task may have turned reading back on
-            ctx.channel().config().setAutoRead(false);
-        }
-        ctx.fireChannelReadComplete();
-    }
-
-    /** The backend side read (or spliced) something. */
-    void onBackendReadComplete() {
-        activeSinceIdleCheck = true;
-        if (splicing && backendInputShut) {
-            backendChannel.config().setAutoRead(false);
         }
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (early != null) {
-            early.add((ByteBuf) msg);
-            return;
-        }
-        Channel out = backendChannel;
-        if (out == null || !out.isActive()) {
+        if (early == null) {
             ReferenceCountUtil.release(msg);
             return;
         }
-        backend.stats().addBytesSent(((ByteBuf) msg).readableBytes());
-        out.writeAndFlush(msg).addListener((ChannelFutureListener) f -> {
-            if (f.isSuccess()) {
-                if (!clientInputShut && !splicing && !inputShutdown(ctx.channel())) {
-                    ctx.read();
-                }
-            } else {
-                closeBoth();
-            }
-        });
-    }
-
-    /** Bytes from the backend, for the client. */
-    void onBackendRead(Object msg) {
-        if (backend != null) {
-            backend.stats().addBytesReceived(((ByteBuf) msg).readableBytes());
-        }
-        ctx.writeAndFlush(msg).addListener((ChannelFutureListener) f -> {
-            if (f.isSuccess()) {
-                if (!backendInputShut && backendChannel != null && !splicing && !inputShutdown(backendChannel)) {
-                    backendChannel.read();
-                }
-            } else {
-                closeBoth();
-            }
-        });
+        early.add((ByteBuf) msg);
     }
 
     @Override
@@ -275,139 +206,33 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
             } else if (h.isSuccess()) {
                 connect(cluster.snapshot());
             } else {
-                closeBoth();
+                closeClient();
             }
         } else if (evt instanceof ChannelInputShutdownEvent) {
-            onClientInputShutdown(ctx);
+            // not connected yet: the FIN is passed on after the early bytes
+            clientInputShut = true;
         } else if (clientTls && evt instanceof SslCloseCompletionEvent c && c.isSuccess()) {
             // the client's close_notify: the TLS engine closes our sending side with it (BoringSSL has no
             // TLS half-close), so nothing more can reach the client; the backend gets its FIN behind the
             // bytes before it, and the connection ends then
             clientOutputShut = true;
-            onClientInputShutdown(ctx);
+            clientInputShut = true;
         } else if (evt instanceof IdleStateEvent) {
-            if (splicing && activeSinceIdleCheck) {
-                // spliced bytes pass the idle handler unseen; only a whole quiet period counts
-                activeSinceIdleCheck = false;
-            } else {
-                closeBoth();
-            }
+            closeClient();
         } else {
             ctx.fireUserEventTriggered(evt);
         }
     }
 
-    /** The client sent FIN (or a TLS close_notify). */
-    private void onClientInputShutdown(ChannelHandlerContext ctx) {
-        if (clientInputShut) {
-            return;
-        }
-        clientInputShut = true;
-        if (early != null) {
-            // not connected yet: the FIN is passed on after the early bytes
-            return;
-        }
-        if (splicing && !drainSpliceTail(ctx.channel(), backendChannel)) {
-            return;
-        }
-        passFinToBackend();
-    }
-
-    /** The backend sent FIN. */
-    void onBackendInputShutdown() {
-        if (backendInputShut) {
-            return;
-        }
-        backendInputShut = true;
-        if (splicing && !drainSpliceTail(backendChannel, ctx.channel())) {
-            return;
-        }
-        passFin(ctx.channel(), false);
-    }
-
-    private void passFinToBackend() {
-        passFin(backendChannel, true);
-    }
-
-    /**
-     * Shuts {@code to}'s output once everything written to it before is out (the FIN of the other side,
-     * passed on); a write that failed before that means lost bytes, and the relay ends.
-     */
-    private void passFin(Channel to, boolean toBackend) {
-        if (!(to instanceof DuplexChannel d) || !to.isActive()) {
-            return;
-        }
-        to.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
-            if (!f.isSuccess()) {
-                closeBoth();
-                return;
-            }
-            SslHandler ssl = toBackend || !clientTls ? null : to.pipeline().get(SslHandler.class);
-            if (ssl == null) {
-                shutdownOutput(d, toBackend);
-            } else {
-                // close_notify first: a TLS client tells a truncation from a clean end by it
-                ssl.closeOutbound().addListener(g -> shutdownOutput(d, toBackend));
-            }
-        });
-    }
-
-    private void shutdownOutput(DuplexChannel d, boolean toBackend) {
-        d.shutdownOutput().addListener(g -> {
-            if (toBackend) {
-                backendOutputShut = true;
-            } else {
-                clientOutputShut = true;
-            }
-            if (clientOutputShut && backendOutputShut) {
-                closeBoth();
-            }
-        });
-    }
-
-    /**
-     * Whether the transport already shut {@code ch}'s input (its FIN event may not have reached us yet):
-     * asking such a channel to read fails on epoll ({@code epoll_ctl} ENOENT).
-     */
-    private static boolean inputShutdown(Channel ch) {
-        return ch instanceof DuplexChannel d && d.isInputShutdown();
-    }
-
-    /** Splice mode: passes on what {@code from} had queued behind its FIN; false (and both closed) if that failed. */
-    private boolean drainSpliceTail(Channel from, Channel to) {
-        if (!(from instanceof EpollSocketChannel in) || to == null || !to.isActive()) {
-            return true;
-        }
-        try {
-            SpliceTail.drain(in, to);
-            return true;
-        } catch (java.io.IOException e) {
-            closeBoth();
-            return false;
-        }
-    }
-
-    void onBackendClosed() {
-        if (ctx.channel().isActive()) {
-            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-        }
-        end();
-    }
-
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         releaseEarly();
-        Channel out = backendChannel;
-        if (out != null && out.isActive()) {
-            out.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-        }
-        end();
         ctx.fireChannelInactive();
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        closeBoth();
+        closeClient();
     }
 
     private void releaseEarly() {
@@ -418,19 +243,17 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private void closeBoth() {
+    /** Ends a connection that has no backend connection yet. */
+    private void closeClient() {
         releaseEarly();
         ctx.close();
-        if (backendChannel != null) {
-            backendChannel.close();
-        }
-        end();
     }
 
-    private void end() {
-        if (!ended && backend != null) {
+    /** The connection to {@code b} ended (the first of its two channels closed). */
+    private void end(Backend b) {
+        if (!ended) {
             ended = true;
-            backend.onEnd();
+            b.onEnd();
         }
     }
 }
