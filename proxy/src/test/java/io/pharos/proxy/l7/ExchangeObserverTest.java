@@ -67,6 +67,12 @@ class ExchangeObserverTest {
         }
     }
 
+    /** A pipeline to backend b1 watched by {@code observer}: returns b1's idle connection. */
+    private EmbeddedChannel oneBackend(ExchangeObserver observer) throws Exception {
+        proxy = new EmbeddedProxy("", "", observer, "b1");
+        return proxy.backend("b1");
+    }
+
     @AfterEach
     void tearDown() {
         if (proxy != null) {
@@ -77,8 +83,7 @@ class ExchangeObserverTest {
     @Test
     void seesTheForwardedRequestTheResponseHeadTheBackendAndTheBody() throws Exception {
         Recorder r = new Recorder(true);
-        proxy = new EmbeddedProxy("", "", r, "b1");
-        EmbeddedChannel b1 = proxy.backend("b1");
+        EmbeddedChannel b1 = oneBackend(r);
         proxy.send("POST /orders HTTP/1.0\r\nHost: shop\r\nContent-Length: 5\r\n\r\nhello");
         assertTrue(EmbeddedBackends.written(b1).startsWith("POST /orders HTTP/1.1"));
         EmbeddedBackends.answer(b1, "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n");
@@ -93,8 +98,7 @@ class ExchangeObserverTest {
     @Test
     void theBodyIsOnlyOfferedWhenAskedFor() throws Exception {
         Recorder r = new Recorder(false);
-        proxy = new EmbeddedProxy("", "", r, "b1");
-        EmbeddedChannel b1 = proxy.backend("b1");
+        EmbeddedChannel b1 = oneBackend(r);
         proxy.send("PUT /k HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc");
         EmbeddedBackends.written(b1);
         EmbeddedBackends.answer(b1, "HTTP/1.1 204 No Content\r\n\r\n");
@@ -127,8 +131,7 @@ class ExchangeObserverTest {
     @Test
     void aResponseCutShortEndsTheExchangeNotCompleted() throws Exception {
         Recorder r = new Recorder(false);
-        proxy = new EmbeddedProxy("", "", r, "b1");
-        EmbeddedChannel b1 = proxy.backend("b1");
+        EmbeddedChannel b1 = oneBackend(r);
         proxy.send("GET /big HTTP/1.1\r\nHost: t\r\n\r\n");
         EmbeddedBackends.written(b1);
         EmbeddedBackends.answer(b1, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n12345");

@@ -198,6 +198,12 @@ class HttpFrontendHandlerTest {
 
     // ---- retries: backend connections driven by hand (EmbeddedBackends), timeouts on the virtual clock
 
+    /** A pipeline to backends b1 and b2, each with an idle connection: returns the two connections. */
+    private EmbeddedChannel[] twoBackends(String clusterExtra) throws Exception {
+        pipeline("", clusterExtra, "b1", "b2");
+        return new EmbeddedChannel[] {proxy.backend("b1"), proxy.backend("b2")};
+    }
+
     /** The backend connection of the two that received a request (exactly one must have). */
     private static EmbeddedChannel receiver(EmbeddedChannel a, EmbeddedChannel b, String expectedStart) {
         String toA = EmbeddedBackends.written(a);
@@ -210,9 +216,9 @@ class HttpFrontendHandlerTest {
 
     @Test
     void aGetAnswered503IsRetriedOnTheOtherBackend() throws Exception {
-        pipeline("", "", "b1", "b2");
-        EmbeddedChannel b1 = proxy.backend("b1");
-        EmbeddedChannel b2 = proxy.backend("b2");
+        EmbeddedChannel[] b = twoBackends("");
+        EmbeddedChannel b1 = b[0];
+        EmbeddedChannel b2 = b[1];
         send("GET /x HTTP/1.1\r\nHost: t\r\n\r\n");
         EmbeddedChannel first = receiver(b1, b2, "GET /x HTTP/1.1");
         EmbeddedChannel second = first == b1 ? b2 : b1;
@@ -233,9 +239,9 @@ class HttpFrontendHandlerTest {
 
     @Test
     void aPostAnswered503GoesToTheClient() throws Exception {
-        pipeline("", "", "b1", "b2");
-        EmbeddedChannel b1 = proxy.backend("b1");
-        EmbeddedChannel b2 = proxy.backend("b2");
+        EmbeddedChannel[] b = twoBackends("");
+        EmbeddedChannel b1 = b[0];
+        EmbeddedChannel b2 = b[1];
         send("POST /x HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nhi");
         EmbeddedChannel first = receiver(b1, b2, "POST /x HTTP/1.1");
         EmbeddedBackends.answer(first, "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\n\r\nbusy");
@@ -248,9 +254,9 @@ class HttpFrontendHandlerTest {
 
     @Test
     void aSilentBackendIsRetriedAfterTheRequestTimeoutOverAttemptsThenAnswered504() throws Exception {
-        pipeline("", "retries { attempts = 2 }, timeouts { request = 2s }", "b1", "b2");
-        EmbeddedChannel b1 = proxy.backend("b1");
-        EmbeddedChannel b2 = proxy.backend("b2");
+        EmbeddedChannel[] b = twoBackends("retries { attempts = 2 }, timeouts { request = 2s }");
+        EmbeddedChannel b1 = b[0];
+        EmbeddedChannel b2 = b[1];
         send("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n");
         EmbeddedChannel first = receiver(b1, b2, "GET /slow HTTP/1.1");
         EmbeddedChannel second = first == b1 ? b2 : b1;
