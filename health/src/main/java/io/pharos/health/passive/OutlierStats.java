@@ -36,7 +36,7 @@ public final class OutlierStats {
 
     /** A response head from the backend (event loop). 502/503/504 are gateway failures. */
     public void onResponse(int status) {
-        if (status == 502 || status == 503 || status == 504) {
+        if (GatewayStatus.isGatewayFailure(status)) {
             onGatewayFailure();
         } else if (status >= 500 && status <= 599) {
             reset(consecutiveGatewayFailures);

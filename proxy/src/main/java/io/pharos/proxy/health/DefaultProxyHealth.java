@@ -21,6 +21,8 @@ import io.pharos.proxy.cluster.ClusterMember;
 import io.pharos.proxy.cluster.ClusterSnapshot;
 import io.pharos.proxy.config.PharosConfig.ActiveCheckConfig;
 import io.pharos.proxy.config.PharosConfig.ClusterConfig;
+import io.pharos.proxy.l7.retry.RetryBudget;
+import io.pharos.proxy.l7.retry.RetryBudgets;
 
 import java.time.Duration;
 import java.util.ArrayList;

@@ -3,6 +3,8 @@ package io.pharos.proxy.health;
 import io.pharos.health.passive.OutlierStats;
 import io.pharos.proxy.cluster.Backend;
 import io.pharos.proxy.cluster.Cluster;
+import io.pharos.proxy.l7.retry.RetryBudget;
+import io.pharos.proxy.l7.retry.RetryBudgets;
 
 /**
  * {@link ProxyHealth} without checks or outlier detection (embedded use, handler tests): records nothing,

@@ -7,6 +7,7 @@ import io.pharos.health.event.HealthEventPublisher;
 import io.pharos.health.passive.OutlierStats;
 import io.pharos.proxy.cluster.Backend;
 import io.pharos.proxy.cluster.Cluster;
+import io.pharos.proxy.l7.retry.RetryBudget;
 
 import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;

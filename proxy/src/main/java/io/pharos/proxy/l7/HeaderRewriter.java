@@ -1,7 +1,10 @@
 package io.pharos.proxy.l7;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
 
 import java.net.InetSocketAddress;
@@ -64,6 +67,30 @@ final class HeaderRewriter {
             }
         }
         return false;
+    }
+
+    /** The {@code Upgrade} header of a request whose {@code Connection} asks to switch protocols, else null. */
+    static String upgradeAsked(HttpHeaders headers) {
+        return headers.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true) ? headers.get(HttpHeaderNames.UPGRADE) : null;
+    }
+
+    /**
+     * Rewrites a client's request head for the backend, in place: hop-by-hop headers go, except chunked
+     * framing and the {@code upgrade} asked for (the backend decides whether to switch, as for WebSocket);
+     * the forwarding headers name the client; the version becomes HTTP/1.1.
+     */
+    static void rewriteRequest(HttpRequest request, boolean chunked, String upgrade, String clientIp, boolean tls) {
+        HttpHeaders h = request.headers();
+        removeHopByHop(h);
+        if (chunked) {
+            h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        }
+        if (upgrade != null) {
+            h.set(HttpHeaderNames.UPGRADE, upgrade);
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+        }
+        addForwarded(h, clientIp, tls);
+        request.setProtocolVersion(HttpVersion.HTTP_1_1);
     }
 
     /**

@@ -10,14 +10,14 @@ import java.util.function.BiConsumer;
 
 /**
  * The backend side of one pooled HTTP/1.1 connection, or of one HTTP/2 stream (behind its frame codec). While leased it hands everything to its owner,
- * the {@link HttpFrontendHandler} of the client connection it serves (same event loop); while idle in
+ * the {@link UpstreamTry} of the client exchange it serves (same event loop); while idle in
  * the pool, anything it receives is a protocol error and closes it.
  */
 final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
     /** Told when an idle connection closes (so its pool forgets it); null for an HTTP/2 stream, which is never pooled. */
     private final BiConsumer<Backend, Channel> onIdleClosed;
     /** The client exchange using this connection, or null while pooled; written on the loop. */
-    private HttpFrontendHandler owner;
+    private UpstreamTry owner;
     /** The backend this connection goes to; set on the loop when first leased. */
     private Backend backend;
 
@@ -25,7 +25,7 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
         this.onIdleClosed = onIdleClosed;
     }
 
-    void lease(HttpFrontendHandler owner, Backend backend) {
+    void lease(UpstreamTry owner, Backend backend) {
         this.owner = owner;
         this.backend = backend;
     }
@@ -36,7 +36,7 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        HttpFrontendHandler o = owner;
+        UpstreamTry o = owner;
         if (o != null) {
             o.onBackendMessage(msg);
         } else {
@@ -47,7 +47,7 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        HttpFrontendHandler o = owner;
+        UpstreamTry o = owner;
         if (o != null) {
             o.onBackendReadComplete();
         }
@@ -55,7 +55,7 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        HttpFrontendHandler o = owner;
+        UpstreamTry o = owner;
         if (o != null && ctx.channel().isWritable()) {
             o.onBackendWritable();
         }
@@ -63,7 +63,7 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        HttpFrontendHandler o = owner;
+        UpstreamTry o = owner;
         if (o != null) {
             owner = null;
             o.onBackendClosed(null);
@@ -74,7 +74,7 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        HttpFrontendHandler o = owner;
+        UpstreamTry o = owner;
         if (o != null) {
             owner = null;
             o.onBackendClosed(cause);

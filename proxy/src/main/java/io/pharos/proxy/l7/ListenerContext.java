@@ -45,6 +45,7 @@ public final class ListenerContext {
     private final ProxyHealth health;
     private final ListenerMetrics metrics;
     private final Duration drainTimeout;
+    private final ExchangeObserver exchangeObserver;
     /** Set by the control thread when the listener is being removed or the proxy drains. */
     private volatile boolean closing;
 
@@ -64,7 +65,14 @@ public final class ListenerContext {
     /** @param drainTimeout how long a draining connection's work in flight may take ({@code shutdown.drain-timeout}) */
     public ListenerContext(String name, Cluster cluster, HttpConfig http, boolean tls, ProxyHealth health, ListenerMetrics metrics,
             Duration drainTimeout) {
+        this(name, cluster, http, tls, health, metrics, drainTimeout, ExchangeObserver.noop());
+    }
+
+    /** @param exchangeObserver watches this listener's HTTP exchanges ({@link ExchangeObserver#noop()} for none) */
+    public ListenerContext(String name, Cluster cluster, HttpConfig http, boolean tls, ProxyHealth health, ListenerMetrics metrics,
+            Duration drainTimeout, ExchangeObserver exchangeObserver) {
         this.name = name;
+        this.exchangeObserver = exchangeObserver;
         this.drainTimeout = drainTimeout;
         this.cluster = cluster;
         this.http = http;
@@ -97,6 +105,11 @@ public final class ListenerContext {
     /** Passive health recording and the retry budget of the cluster. */
     public ProxyHealth health() {
         return health;
+    }
+
+    /** Watches this listener's HTTP exchanges; {@link ExchangeObserver#noop()} unless wired otherwise. */
+    public ExchangeObserver exchangeObserver() {
+        return exchangeObserver;
     }
 
     /** How long a draining connection's work in flight may take before it is closed. */

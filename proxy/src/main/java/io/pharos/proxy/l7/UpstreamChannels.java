@@ -10,7 +10,7 @@ import io.pharos.proxy.config.PharosConfig.ClusterConfig;
  * protocol: an HTTP/1.1 keep-alive connection ({@link BackendConnectionPool}) or a stream on a shared
  * HTTP/2 connection ({@link Http2BackendPool}). Either way the channel carries {@code HttpRequest} /
  * {@code HttpContent} out and {@code HttpResponse} / {@code HttpContent} in, and its pipeline ends in an
- * {@link HttpBackendHandler}, so {@link HttpFrontendHandler} drives both alike.
+ * {@link HttpBackendHandler}, so {@link UpstreamTry} drives both alike.
  *
  * <p>Loop-confined: every method runs on the pool's event loop.
  */

@@ -1,20 +1,11 @@
 package io.pharos.proxy.l7;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.pharos.proxy.cluster.Cluster;
-import io.pharos.proxy.config.ConfigLoader;
-import io.pharos.proxy.config.PharosConfig;
-import io.pharos.proxy.health.ProxyHealth;
-import io.pharos.proxy.metrics.AccessLog;
 import io.pharos.proxy.metrics.ListenerMetrics;
-import io.pharos.proxy.server.Transport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -24,47 +15,42 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The client-side pipeline on an {@link EmbeddedChannel}: everything the frontend decides without a
  * backend (rejections, timeouts on the virtual clock, 503, what closing and draining ask of it, the
- * response counters), with no leak under the paranoid detector.
+ * response counters), and retries against backend connections driven by hand, with no leak under the
+ * paranoid detector.
  */
 class HttpFrontendHandlerTest {
+    private EmbeddedProxy proxy;
     private EmbeddedChannel ch;
     private Cluster cluster;
     private ListenerContext listener;
     private ListenerMetrics metrics;
 
     private EmbeddedChannel pipeline(String pharosExtra) throws Exception {
-        PharosConfig config = ConfigLoader.parse("pharos { " + pharosExtra + "\n listeners = [ { name = web, listen = \"127.0.0.1:0\", cluster = app } ]\n"
-                + " clusters { app { backends = [ { name = b1, address = \"127.0.0.1:1\" } ] } } }");
-        cluster = new Cluster(config.clusters().get("app"), System::nanoTime);
-        metrics = new ListenerMetrics("web", List.of(), System::nanoTime, AccessLog.disabled());
-        listener = new ListenerContext("web", cluster, config.http(), false, ProxyHealth.none(), metrics);
-        ch = new EmbeddedChannel();
-        ch.config().setAutoRead(false);
-        BackendConnectionPool pool = new BackendConnectionPool(ch.eventLoop(), Transport.nio());
-        ch.pipeline().addLast(new HttpProxyInitializer(listener, loop -> pool));
-        ch.runPendingTasks();
+        return pipeline(pharosExtra, "", "b1");
+    }
+
+    private EmbeddedChannel pipeline(String pharosExtra, String clusterExtra, String... backends) throws Exception {
+        proxy = new EmbeddedProxy(pharosExtra, clusterExtra, ExchangeObserver.noop(), backends);
+        ch = proxy.ch;
+        cluster = proxy.cluster;
+        listener = proxy.listener;
+        metrics = proxy.metrics;
         return ch;
     }
 
     @AfterEach
     void tearDown() {
-        if (ch != null) {
-            ch.finishAndReleaseAll();
+        if (proxy != null) {
+            proxy.close();
         }
     }
 
     private String written() {
-        StringBuilder sb = new StringBuilder();
-        ByteBuf b;
-        while ((b = ch.readOutbound()) != null) {
-            sb.append(b.toString(StandardCharsets.ISO_8859_1));
-            b.release();
-        }
-        return sb.toString();
+        return proxy.written();
     }
 
     private void send(String text) {
-        ch.writeInbound(Unpooled.copiedBuffer(text, StandardCharsets.ISO_8859_1));
+        proxy.send(text);
     }
 
     @Test
@@ -208,5 +194,86 @@ class HttpFrontendHandlerTest {
         assertEquals(1, metrics.responses(5));
         assertEquals(1, metrics.responses(4));
         assertEquals(0, metrics.responses(2));
+    }
+
+    // ---- retries: backend connections driven by hand (EmbeddedBackends), timeouts on the virtual clock
+
+    /** A pipeline to backends b1 and b2, each with an idle connection: returns the two connections. */
+    private EmbeddedChannel[] twoBackends(String clusterExtra) throws Exception {
+        pipeline("", clusterExtra, "b1", "b2");
+        return new EmbeddedChannel[] {proxy.backend("b1"), proxy.backend("b2")};
+    }
+
+    /** The backend connection of the two that received a request (exactly one must have). */
+    private static EmbeddedChannel receiver(EmbeddedChannel a, EmbeddedChannel b, String expectedStart) {
+        String toA = EmbeddedBackends.written(a);
+        String toB = EmbeddedBackends.written(b);
+        assertTrue(toA.isEmpty() != toB.isEmpty(), "one backend got the request: [" + toA + "] [" + toB + "]");
+        String got = toA.isEmpty() ? toB : toA;
+        assertTrue(got.startsWith(expectedStart), got);
+        return toA.isEmpty() ? b : a;
+    }
+
+    @Test
+    void aGetAnswered503IsRetriedOnTheOtherBackend() throws Exception {
+        EmbeddedChannel[] b = twoBackends("");
+        EmbeddedChannel b1 = b[0];
+        EmbeddedChannel b2 = b[1];
+        send("GET /x HTTP/1.1\r\nHost: t\r\n\r\n");
+        EmbeddedChannel first = receiver(b1, b2, "GET /x HTTP/1.1");
+        EmbeddedChannel second = first == b1 ? b2 : b1;
+        EmbeddedBackends.answer(first, "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n");
+        assertEquals("", written(), "the 503 is not passed on");
+        assertFalse(first.isActive(), "the connection that answered 503 is closed");
+        assertTrue(EmbeddedBackends.written(second).startsWith("GET /x HTTP/1.1"), "the request went to the other backend");
+        EmbeddedBackends.answer(second, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        String out = written();
+        assertTrue(out.startsWith("HTTP/1.1 200 OK"), out);
+        assertTrue(out.endsWith("\r\n\r\nok"), out);
+        assertTrue(ch.isActive());
+        String secondName = first == b1 ? "b2" : "b1";
+        assertEquals(1, cluster.snapshot().member(secondName).backend().stats().retries());
+        assertEquals(1, metrics.responses(2));
+        assertEquals(0, metrics.responses(5));
+    }
+
+    @Test
+    void aPostAnswered503GoesToTheClient() throws Exception {
+        EmbeddedChannel[] b = twoBackends("");
+        EmbeddedChannel b1 = b[0];
+        EmbeddedChannel b2 = b[1];
+        send("POST /x HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nhi");
+        EmbeddedChannel first = receiver(b1, b2, "POST /x HTTP/1.1");
+        EmbeddedBackends.answer(first, "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\n\r\nbusy");
+        String out = written();
+        assertTrue(out.startsWith("HTTP/1.1 503 Service Unavailable"), out);
+        assertTrue(out.endsWith("busy"), out);
+        assertEquals("", EmbeddedBackends.written(first == b1 ? b2 : b1), "a POST is never sent twice");
+        assertEquals(1, metrics.responses(5));
+    }
+
+    @Test
+    void aSilentBackendIsRetriedAfterTheRequestTimeoutOverAttemptsThenAnswered504() throws Exception {
+        EmbeddedChannel[] b = twoBackends("retries { attempts = 2 }, timeouts { request = 2s }");
+        EmbeddedChannel b1 = b[0];
+        EmbeddedChannel b2 = b[1];
+        send("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n");
+        EmbeddedChannel first = receiver(b1, b2, "GET /slow HTTP/1.1");
+        EmbeddedChannel second = first == b1 ? b2 : b1;
+        ch.advanceTimeBy(900, TimeUnit.MILLISECONDS);
+        ch.runScheduledPendingTasks();
+        assertEquals("", EmbeddedBackends.written(second), "0.9 s of the first try's 1 s (2 s / 2 attempts)");
+        ch.advanceTimeBy(100, TimeUnit.MILLISECONDS);
+        ch.runScheduledPendingTasks();
+        assertFalse(first.isActive(), "the silent connection is closed");
+        assertTrue(EmbeddedBackends.written(second).startsWith("GET /slow HTTP/1.1"), "retried after 1 s");
+        ch.advanceTimeBy(900, TimeUnit.MILLISECONDS);
+        ch.runScheduledPendingTasks();
+        assertEquals("", written());
+        ch.advanceTimeBy(100, TimeUnit.MILLISECONDS);
+        ch.runScheduledPendingTasks();
+        String out = written();
+        assertTrue(out.startsWith("HTTP/1.1 504"), "the request timeout is spent after the second try: " + out);
+        assertTrue(out.contains("request timeout 2000 ms"), out);
     }
 }

@@ -1,4 +1,4 @@
-package io.pharos.proxy.health;
+package io.pharos.proxy.l7.retry;
 
 import io.pharos.proxy.cluster.Backend;
 import io.pharos.proxy.cluster.Cluster;
@@ -12,9 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RetryBudgetTest {
 
     private static Cluster cluster(String retries) throws Exception {
-        return new Cluster(ClusterEventEmitterTest.config("""
-                { name = a, address = "127.0.0.1:1" }, { name = b, address = "127.0.0.1:2" }""", retries)
-                .clusters().get("app"), System::nanoTime);
+        return RetryTestClusters.cluster(retries, "a", "b");
     }
 
     @Test

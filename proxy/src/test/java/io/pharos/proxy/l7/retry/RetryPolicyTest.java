@@ -1,4 +1,4 @@
-package io.pharos.proxy.health;
+package io.pharos.proxy.l7.retry;
 
 import io.netty.handler.codec.http.HttpMethod;
 import io.pharos.proxy.config.PharosConfig.RetryConfig;

@@ -1,4 +1,4 @@
-package io.pharos.proxy.health;
+package io.pharos.proxy.l7.retry;
 
 import io.pharos.proxy.cluster.ClusterMember;
 import io.pharos.proxy.cluster.ClusterSnapshot;

@@ -1,13 +1,13 @@
-package io.pharos.proxy.health;
+package io.pharos.proxy.l7.retry;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /** The retry budget of each cluster by name, made on first use (a lookup allocates nothing after that). Any thread. */
-final class RetryBudgets {
+public final class RetryBudgets {
     private final Map<String, RetryBudget> byCluster = new ConcurrentHashMap<>();
 
-    RetryBudget of(String cluster) {
+    public RetryBudget of(String cluster) {
         RetryBudget b = byCluster.get(cluster);
         return b != null ? b : byCluster.computeIfAbsent(cluster, k -> new RetryBudget());
     }

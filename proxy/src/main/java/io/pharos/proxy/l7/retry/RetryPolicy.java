@@ -1,6 +1,7 @@
-package io.pharos.proxy.health;
+package io.pharos.proxy.l7.retry;
 
 import io.netty.handler.codec.http.HttpMethod;
+import io.pharos.health.passive.GatewayStatus;
 import io.pharos.proxy.config.PharosConfig.RetryConfig;
 
 /**
@@ -25,9 +26,9 @@ public final class RetryPolicy {
                 || HttpMethod.TRACE.equals(method) || HttpMethod.PUT.equals(method) || HttpMethod.DELETE.equals(method);
     }
 
-    /** Whether a response status is a gateway failure worth another backend. */
+    /** Whether a response status is a gateway failure worth another backend ({@link GatewayStatus}). */
     public static boolean isRetriableStatus(int status) {
-        return status == 502 || status == 503 || status == 504;
+        return GatewayStatus.isGatewayFailure(status);
     }
 
     /**
