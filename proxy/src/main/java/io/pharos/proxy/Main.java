@@ -7,7 +7,7 @@ import io.pharos.proxy.config.PharosConfig;
 import io.pharos.proxy.demo.DemoBackend;
 import io.pharos.proxy.server.PharosServer;
 import io.pharos.proxy.server.ProxyRuntime;
-import io.pharos.proxy.server.Transport;
+import io.pharos.proxy.transport.Transport;
 import sun.misc.Signal;
 
 import java.io.IOException;

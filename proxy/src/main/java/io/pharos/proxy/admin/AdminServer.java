@@ -7,7 +7,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.pharos.proxy.config.PharosConfig.AdminConfig;
 import io.pharos.proxy.server.ProxyRuntime;
-import io.pharos.proxy.server.Transport;
+import io.pharos.proxy.transport.Transport;
 
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;

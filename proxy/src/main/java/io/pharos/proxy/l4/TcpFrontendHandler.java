@@ -23,8 +23,8 @@ import io.pharos.proxy.cluster.ClusterSnapshot;
 import io.pharos.proxy.health.ProxyHealth;
 import io.pharos.proxy.lb.PickContext;
 import io.pharos.proxy.proxyprotocol.ProxyProtocol;
-import io.pharos.proxy.server.Transport;
 import io.pharos.proxy.tls.UpstreamTls;
+import io.pharos.proxy.transport.Transport;
 
 import java.util.ArrayDeque;
 

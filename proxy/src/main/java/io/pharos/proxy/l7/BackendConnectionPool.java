@@ -15,8 +15,8 @@ import io.pharos.proxy.cluster.Backend;
 import io.pharos.proxy.config.PharosConfig.ClusterConfig;
 import io.pharos.proxy.config.PharosConfig.UpstreamProtocol;
 import io.pharos.proxy.config.PharosConfig.UpstreamTlsConfig;
-import io.pharos.proxy.server.Transport;
 import io.pharos.proxy.tls.UpstreamTls;
+import io.pharos.proxy.transport.Transport;
 
 import java.util.ArrayDeque;
 import java.util.IdentityHashMap;

@@ -21,8 +21,8 @@ import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.pharos.proxy.cluster.Backend;
 import io.pharos.proxy.config.PharosConfig.ClusterConfig;
-import io.pharos.proxy.server.Transport;
 import io.pharos.proxy.tls.UpstreamTls;
+import io.pharos.proxy.transport.Transport;
 
 import java.io.IOException;
 import java.util.ArrayList;

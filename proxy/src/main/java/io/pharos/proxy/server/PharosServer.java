@@ -30,6 +30,7 @@ import io.pharos.proxy.tls.Alpn;
 import io.pharos.proxy.tls.ListenerTls;
 import io.pharos.proxy.tls.TlsException;
 import io.pharos.proxy.tls.UpstreamTls;
+import io.pharos.proxy.transport.Transport;
 import org.agrona.concurrent.SystemEpochClock;
 
 import java.net.InetSocketAddress;

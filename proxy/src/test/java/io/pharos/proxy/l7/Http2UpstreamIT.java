@@ -14,11 +14,11 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.pharos.proxy.cluster.Backend;
-import io.pharos.proxy.server.Transport;
 import io.pharos.proxy.testing.Http2TestBackend;
 import io.pharos.proxy.testing.ProxyHarness;
 import io.pharos.proxy.testing.ProxyProcess;
 import io.pharos.proxy.tls.TestPki;
+import io.pharos.proxy.transport.Transport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

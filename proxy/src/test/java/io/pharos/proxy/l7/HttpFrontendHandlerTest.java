@@ -9,7 +9,7 @@ import io.pharos.proxy.config.PharosConfig;
 import io.pharos.proxy.health.ProxyHealth;
 import io.pharos.proxy.metrics.AccessLog;
 import io.pharos.proxy.metrics.ListenerMetrics;
-import io.pharos.proxy.server.Transport;
+import io.pharos.proxy.transport.Transport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 

@@ -5,7 +5,7 @@ import io.pharos.proxy.admin.AdminServer;
 import io.pharos.proxy.config.ConfigLoader;
 import io.pharos.proxy.config.PharosConfig;
 import io.pharos.proxy.server.ProxyRuntime;
-import io.pharos.proxy.server.Transport;
+import io.pharos.proxy.transport.Transport;
 
 import java.net.URI;
 import java.net.http.HttpClient;
