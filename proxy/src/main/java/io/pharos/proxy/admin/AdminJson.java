@@ -139,9 +139,9 @@ final class AdminJson {
         sb.append(",\"state\":");
         quote(sb, state(m.state()));
         sb.append(",\"inFlight\":").append(b.inFlight());
-        sb.append(",\"requests\":").append(b.requests());
-        sb.append(",\"failures\":").append(b.failures());
-        sb.append(",\"connectionsOpened\":").append(b.connectionsOpened());
+        sb.append(",\"requests\":").append(b.stats().requests());
+        sb.append(",\"failures\":").append(b.stats().failures());
+        sb.append(",\"connectionsOpened\":").append(b.stats().connectionsOpened());
         sb.append(",\"openConnections\":").append(b.connections().size());
         sb.append(",\"h2Streams\":").append(b.stats().h2Streams());
         sb.append(",\"bytesSent\":").append(b.stats().bytesSent());

@@ -21,7 +21,7 @@ import io.pharos.proxy.cluster.Backend;
 import io.pharos.proxy.cluster.Cluster;
 import io.pharos.proxy.cluster.ClusterSnapshot;
 import io.pharos.proxy.health.ProxyHealth;
-import io.pharos.proxy.lb.PickContext;
+import io.pharos.proxy.cluster.PickContext;
 import io.pharos.proxy.proxyprotocol.ProxyProtocol;
 import io.pharos.proxy.tls.UpstreamTls;
 import io.pharos.proxy.transport.Transport;
@@ -121,7 +121,7 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
             b.stats().onRetry();
         }
         pick.addTried(b);
-        b.onConnectionOpened();
+        b.stats().onConnectionOpened();
         Bootstrap bootstrap = new Bootstrap()
                 .group(ctx.channel().eventLoop())
                 .channel(transport.socketChannel())
@@ -164,7 +164,7 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
                     backendChannel.read();
                 }
             } else {
-                b.onFailure();
+                b.stats().onFailure();
                 health.onLocalFailure(b);
                 connect(snapshot);
             }

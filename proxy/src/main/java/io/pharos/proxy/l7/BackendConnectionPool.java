@@ -116,7 +116,7 @@ public final class BackendConnectionPool implements UpstreamChannels {
     /** Opens a new connection to {@code backend}, over TLS when {@code tls} is present. Loop only. */
     ChannelFuture connect(Backend backend, long connectTimeoutMillis, Optional<UpstreamTlsConfig> tls) {
         assert loop.inEventLoop();
-        backend.onConnectionOpened();
+        backend.stats().onConnectionOpened();
         ChannelFuture f = bootstrap.clone()
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeoutMillis))
                 .handler(new ChannelInitializer<Channel>() {

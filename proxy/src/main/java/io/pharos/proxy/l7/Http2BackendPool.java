@@ -163,7 +163,7 @@ final class Http2BackendPool implements UpstreamChannels {
             conn.fail(new IllegalStateException("upstream TLS requested but not configured for this pool"));
             return;
         }
-        backend.onConnectionOpened();
+        backend.stats().onConnectionOpened();
         ChannelFuture f = bootstrap.clone()
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, cluster.timeouts().connect().toMillis()))
                 .handler(new ChannelInitializer<Channel>() {

@@ -31,7 +31,7 @@ import io.pharos.proxy.config.PharosConfig;
 import io.pharos.proxy.config.PharosConfig.ClusterConfig;
 import io.pharos.proxy.health.ReplayBuffer;
 import io.pharos.proxy.health.RetryPolicy;
-import io.pharos.proxy.lb.PickContext;
+import io.pharos.proxy.cluster.PickContext;
 import io.pharos.proxy.metrics.LatencyHistogram;
 import io.pharos.proxy.proxyprotocol.ProxyProtocol;
 
@@ -533,7 +533,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
             // a response cut short: the client must see the truncation, so its connection closes too
             Backend b = backend;
             detachBackend(false);
-            b.onFailure();
+            b.stats().onFailure();
             b.onEnd();
             closeNow();
             return;
@@ -547,7 +547,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         b.recordLatencyNanos(now - requestSentNanos, now);
         HttpRequest head = requestHead;
         detachBackend(false);
-        b.onFailure();
+        b.stats().onFailure();
         b.onEnd();
         listener.health().onLocalFailure(b);
         requestHead = head;
@@ -570,7 +570,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         Backend b = backend;
         HttpRequest head = requestHead;
         detachBackend(false);
-        b.onFailure();
+        b.stats().onFailure();
         b.onEnd();
         requestHead = head;
         tryOn(next);
@@ -597,7 +597,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
             connect();
             return;
         }
-        b.onFailure();
+        b.stats().onFailure();
         b.onEnd();
         listener.health().onLocalFailure(b);
         requestHead = head;

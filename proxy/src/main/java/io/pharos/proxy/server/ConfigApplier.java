@@ -7,7 +7,7 @@ import io.pharos.proxy.config.PharosConfig.ClusterConfig;
 import io.pharos.proxy.config.PharosConfig.ListenerConfig;
 import io.pharos.proxy.config.PharosConfig.Protocol;
 import io.pharos.proxy.l7.ListenerContext;
-import io.pharos.proxy.lb.LoadBalancerFactory;
+import io.pharos.proxy.lb.ConfiguredLoadBalancerFactory;
 import io.pharos.proxy.metrics.ListenerMetrics;
 import io.pharos.proxy.tls.ListenerTls;
 import io.pharos.proxy.tls.TlsException;
@@ -52,7 +52,7 @@ final class ConfigApplier {
         List<String> notes = new ArrayList<>();
         for (ClusterConfig c : next.clusters().values()) {
             try {
-                LoadBalancerFactory.of(c.balancer());
+                ConfiguredLoadBalancerFactory.of(c.balancer());
             } catch (IllegalArgumentException e) {
                 errors.add("pharos.clusters." + c.name() + ".balancer: " + e.getMessage());
             }

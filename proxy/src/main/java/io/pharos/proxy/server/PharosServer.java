@@ -23,6 +23,7 @@ import io.pharos.proxy.l4.TcpProxyInitializer;
 import io.pharos.proxy.l7.BackendConnectionPool;
 import io.pharos.proxy.l7.HttpProxyInitializer;
 import io.pharos.proxy.l7.ListenerContext;
+import io.pharos.proxy.lb.ConfiguredLoadBalancerFactory;
 import io.pharos.proxy.metrics.AccessLog;
 import io.pharos.proxy.metrics.EjectionCounter;
 import io.pharos.proxy.metrics.ListenerMetrics;
@@ -156,7 +157,7 @@ public final class PharosServer implements AutoCloseable {
 
     /** A new cluster, watched for metrics. Resolves addresses: control thread. */
     static Cluster newCluster(ClusterConfig config) {
-        Cluster c = new Cluster(config, System::nanoTime);
+        Cluster c = new Cluster(config, System::nanoTime, ConfiguredLoadBalancerFactory::of);
         c.addListener(EjectionCounter.INSTANCE);
         return c;
     }

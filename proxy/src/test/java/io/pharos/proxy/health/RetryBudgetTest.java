@@ -3,6 +3,7 @@ package io.pharos.proxy.health;
 import io.pharos.proxy.cluster.Backend;
 import io.pharos.proxy.cluster.Cluster;
 import io.pharos.proxy.cluster.ClusterSnapshot;
+import io.pharos.proxy.lb.ConfiguredLoadBalancerFactory;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -14,7 +15,7 @@ class RetryBudgetTest {
     private static Cluster cluster(String retries) throws Exception {
         return new Cluster(ClusterEventEmitterTest.config("""
                 { name = a, address = "127.0.0.1:1" }, { name = b, address = "127.0.0.1:2" }""", retries)
-                .clusters().get("app"), System::nanoTime);
+                .clusters().get("app"), System::nanoTime, ConfiguredLoadBalancerFactory::of);
     }
 
     @Test

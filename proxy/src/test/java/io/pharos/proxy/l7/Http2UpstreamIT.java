@@ -113,9 +113,9 @@ class Http2UpstreamIT {
                 assertTrue(b1.connections() <= 4, "backend connections: " + b1.connections());
                 Backend b = backend(h, "b1");
                 assertEquals(n, b.stats().h2Streams());
-                assertEquals(b1.connections(), b.connectionsOpened());
+                assertEquals(b1.connections(), b.stats().connectionsOpened());
                 assertTrue(b.connections().size() >= 1 && b.connections().size() <= b1.connections(), "open: " + b.connections().size());
-                assertEquals(0, b.failures());
+                assertEquals(0, b.stats().failures());
                 // request headers arrived as HTTP/2 demands: no connection-specific fields
                 for (var hs : b1.seen()) {
                     for (String banned : List.of("connection", "keep-alive", "transfer-encoding", "upgrade", "host", "proxy-connection")) {
@@ -296,7 +296,7 @@ class Http2UpstreamIT {
                 }
                 assertEquals(40, b1.streams());
                 assertTrue(b1.maxOpenStreams() <= 4, "streams open at once on a connection: " + b1.maxOpenStreams());
-                assertEquals(0, backend(h, "b1").failures());
+                assertEquals(0, backend(h, "b1").stats().failures());
             } finally {
                 b1.close();
             }
@@ -435,7 +435,7 @@ class Http2UpstreamIT {
                 HttpResponse<byte[]> r = send(HttpRequest.newBuilder(URI.create(h.url("/"))).timeout(Duration.ofSeconds(30)).build());
                 assertEquals(502, r.statusCode());
                 assertTrue(new String(r.body()).contains("did not choose h2 by ALPN"), new String(r.body()));
-                assertTrue(backend(h, "b1").failures() >= 1);
+                assertTrue(backend(h, "b1").stats().failures() >= 1);
             } finally {
                 h1Only.close().sync();
             }
@@ -465,7 +465,7 @@ class Http2UpstreamIT {
                 HttpResponse<byte[]> r = send(HttpRequest.newBuilder(URI.create(h.url("/"))).timeout(Duration.ofSeconds(30)).build());
                 assertEquals(502, r.statusCode());
                 assertTrue(new String(r.body()).contains("sent no HTTP/2 SETTINGS within 300 ms"), new String(r.body()));
-                assertEquals(1, backend(h, "b1").failures());
+                assertEquals(1, backend(h, "b1").stats().failures());
                 assertTrue(await(() -> backend(h, "b1").connections().isEmpty()), "the silent connection stays open");
             } finally {
                 silent.close();

@@ -7,6 +7,7 @@ import io.pharos.proxy.cluster.Cluster;
 import io.pharos.proxy.config.ConfigLoader;
 import io.pharos.proxy.config.PharosConfig;
 import io.pharos.proxy.health.ProxyHealth;
+import io.pharos.proxy.lb.ConfiguredLoadBalancerFactory;
 import io.pharos.proxy.metrics.AccessLog;
 import io.pharos.proxy.metrics.ListenerMetrics;
 import io.pharos.proxy.transport.Transport;
@@ -35,7 +36,7 @@ class HttpFrontendHandlerTest {
     private EmbeddedChannel pipeline(String pharosExtra) throws Exception {
         PharosConfig config = ConfigLoader.parse("pharos { " + pharosExtra + "\n listeners = [ { name = web, listen = \"127.0.0.1:0\", cluster = app } ]\n"
                 + " clusters { app { backends = [ { name = b1, address = \"127.0.0.1:1\" } ] } } }");
-        cluster = new Cluster(config.clusters().get("app"), System::nanoTime);
+        cluster = new Cluster(config.clusters().get("app"), System::nanoTime, ConfiguredLoadBalancerFactory::of);
         metrics = new ListenerMetrics("web", List.of(), System::nanoTime, AccessLog.disabled());
         listener = new ListenerContext("web", cluster, config.http(), false, ProxyHealth.none(), metrics);
         ch = new EmbeddedChannel();

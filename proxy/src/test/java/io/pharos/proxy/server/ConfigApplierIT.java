@@ -149,14 +149,14 @@ class ConfigApplierIT {
             }
         }
         assertTrue(await(Duration.ofSeconds(10), () -> h.runtime().server().idleBackendConnections() == 2));
-        long requests = before.requests();
+        long requests = before.stats().requests();
         int b1Connections = b1.connections();
 
         ReloadResult r = reload(oneLoop(config("", web(port), h.backendsHocon("b1").replace("}", ", weight = 50 }"))));
         assertTrue(r.ok(), r.toString());
         assertSame(before, app.snapshot().member("b1").backend());
         assertEquals(50, app.snapshot().member("b1").weight());
-        assertEquals(requests, before.requests());
+        assertEquals(requests, before.stats().requests());
         assertTrue(gone.isRemoved());
         assertTrue(await(Duration.ofSeconds(10), () -> h.runtime().server().idleBackendConnections() == 1), "b2's pooled connection closed");
         try (RawHttp c = new RawHttp(port)) {
@@ -165,7 +165,7 @@ class ConfigApplierIT {
             }
         }
         assertEquals(b1Connections, b1.connections(), "b1's pooled connection was reused");
-        assertEquals(requests + 5, before.requests());
+        assertEquals(requests + 5, before.stats().requests());
     }
 
     @Test
