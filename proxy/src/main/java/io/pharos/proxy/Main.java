@@ -131,7 +131,7 @@ public final class Main {
         Signal.handle(new Signal("HUP"), s -> runtime.reloadAsync());
         AdminServer admin;
         try {
-            admin = AdminServer.start(config.admin(), runtime);
+            admin = AdminServer.start(config.admin(), runtime, runtime);
         } catch (IllegalStateException e) {
             err.println("pharos: " + e.getMessage());
             runtime.close();

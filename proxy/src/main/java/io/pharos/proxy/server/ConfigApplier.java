@@ -6,6 +6,7 @@ import io.pharos.proxy.config.PharosConfig;
 import io.pharos.proxy.config.PharosConfig.ClusterConfig;
 import io.pharos.proxy.config.PharosConfig.ListenerConfig;
 import io.pharos.proxy.config.PharosConfig.Protocol;
+import io.pharos.proxy.config.ReloadResult;
 import io.pharos.proxy.l7.ListenerContext;
 import io.pharos.proxy.lb.ConfiguredLoadBalancerFactory;
 import io.pharos.proxy.metrics.ListenerMetrics;

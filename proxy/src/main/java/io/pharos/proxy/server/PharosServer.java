@@ -17,6 +17,7 @@ import io.pharos.proxy.config.PharosConfig.ClusterConfig;
 import io.pharos.proxy.config.PharosConfig.EventsConfig;
 import io.pharos.proxy.config.PharosConfig.ListenerConfig;
 import io.pharos.proxy.config.PharosConfig.Protocol;
+import io.pharos.proxy.config.ReloadResult;
 import io.pharos.proxy.health.ProxyHealth;
 import io.pharos.proxy.h2.HttpListenerInitializer;
 import io.pharos.proxy.l4.TcpProxyInitializer;

@@ -3,6 +3,7 @@ package io.pharos.proxy.server;
 import io.pharos.proxy.cluster.Backend;
 import io.pharos.proxy.cluster.Cluster;
 import io.pharos.proxy.config.PharosConfig.ListenerConfig;
+import io.pharos.proxy.config.ReloadResult;
 import io.pharos.proxy.testing.ProxyProcess;
 import io.pharos.proxy.testing.RawHttp;
 import io.pharos.proxy.testing.RuntimeHarness;

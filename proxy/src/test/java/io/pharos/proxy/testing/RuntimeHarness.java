@@ -75,7 +75,7 @@ public final class RuntimeHarness implements AutoCloseable {
         writeConfig(hocon);
         PharosConfig config = ConfigLoader.load(configFile);
         runtime = ProxyRuntime.start(config);
-        admin = AdminServer.start(config.admin(), runtime);
+        admin = AdminServer.start(config.admin(), runtime, runtime);
         return runtime;
     }
 
