@@ -46,8 +46,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Logger;
@@ -85,8 +85,14 @@ public final class PharosServer implements AutoCloseable {
     private volatile Map<String, Cluster> clusters = Map.of();
     /** Immutable, in config order; replaced by the control thread. */
     private volatile Map<String, ListenerSlot> listeners = Map.of();
-    /** The health module's control thread: applies check verdicts, decides ejections. */
-    private final ScheduledExecutorService healthControl;
+    /**
+     * The proxy's one control thread ({@code pharos-control}): reloads, operator actions and the state
+     * file ({@link ProxyRuntime}), health check verdicts and ejection decisions ({@link ProxyHealth}),
+     * one task at a time and never on an event loop. Closed with the server.
+     */
+    private final ScheduledThreadPoolExecutor control;
+    /** The thread {@link #control} runs on; written by its thread factory. */
+    private volatile Thread controlThread;
     private final HealthEventPublisher healthEvents;
     private final ProxyHealth health;
     /** The GTM sidecar's event file writer ({@code events.file}), if configured; used by the publisher thread. */
@@ -126,20 +132,26 @@ public final class PharosServer implements AutoCloseable {
             healthEvents.schedulePeriodic(EVENT_HEARTBEAT, w::heartbeat);
             return w;
         });
-        this.healthControl = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "pharos-health-control");
+        this.control = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "pharos-control");
             t.setDaemon(true);
+            controlThread = t;
             return t;
         });
+        control.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         this.health = ProxyHealth.create(config.events().map(EventsConfig::region).orElse(""), group,
-                new ReflectiveChannelFactory<>(transport.socketChannel()), healthControl, healthEvents);
-        onHealthControl(() -> clusters.values().forEach(health::attach));
+                new ReflectiveChannelFactory<>(transport.socketChannel()), control, healthEvents);
+        onControl(() -> clusters.values().forEach(health::attach));
     }
 
-    /** Runs {@code task} on the health control thread and waits for it. */
-    private void onHealthControl(Runnable task) {
+    /** Runs {@code task} on the control thread and waits for it; on the control thread itself, runs it now. */
+    private void onControl(Runnable task) {
+        if (Thread.currentThread() == controlThread) {
+            task.run();
+            return;
+        }
         try {
-            healthControl.submit(task).get();
+            control.submit(task).get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while changing health checks", e);
@@ -148,9 +160,9 @@ public final class PharosServer implements AutoCloseable {
         }
     }
 
-    /** Starts health checks of clusters a reload added and stops those of clusters it removed. Blocks: control thread. */
+    /** Starts health checks of clusters a reload added and stops those of clusters it removed. Control thread. */
     void updateHealth(List<Cluster> added, List<Cluster> removed) {
-        onHealthControl(() -> {
+        onControl(() -> {
             removed.forEach(health::detach);
             added.forEach(health::attach);
         });
@@ -279,6 +291,11 @@ public final class PharosServer implements AutoCloseable {
     /** Runs {@code task} after {@code delayMillis} on a proxy thread (not a data-plane loop). */
     void schedule(Runnable task, long delayMillis) {
         acceptGroup.next().schedule(task, delayMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /** The control thread, for {@link ProxyRuntime}'s changes. */
+    ScheduledExecutorService control() {
+        return control;
     }
 
     public PharosConfig config() {
@@ -423,13 +440,14 @@ public final class PharosServer implements AutoCloseable {
             }
             l.children().close().awaitUninterruptibly(2, TimeUnit.SECONDS);
         }
-        healthControl.execute(health::close);
-        healthControl.shutdown();
+        control.execute(health::close);
+        control.shutdown();
         try {
-            healthControl.awaitTermination(2, TimeUnit.SECONDS);
+            control.awaitTermination(2, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        control.shutdownNow();
         healthEvents.close();
         eventRing.ifPresent(EventRingWriter::close);
         for (BackendConnectionPool p : pools.values()) {

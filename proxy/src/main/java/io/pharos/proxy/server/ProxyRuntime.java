@@ -23,17 +23,17 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The proxy as operated: the {@link PharosServer} plus the single control thread
- * ({@code pharos-control}) on which every change runs one at a time — reloads (SIGHUP,
- * {@code POST /reload}), operator drain/ready/weight with the state file, and graceful shutdown.
+ * The proxy as operated: the {@link PharosServer} plus the changes that run on its single control
+ * thread ({@code pharos-control}) one at a time — reloads (SIGHUP, {@code POST /reload}), operator
+ * drain/ready/weight with the state file, and graceful shutdown; health verdicts and ejection
+ * decisions run on the same thread, so they never interleave with a reload.
  * Methods named {@code …Async} post to the control thread and return at once; the others say which
  * thread they need. It is the admin API's {@link AdminView} and {@link AdminActions}.
  */
@@ -42,7 +42,8 @@ public final class ProxyRuntime implements AdminView, AdminActions, AutoCloseabl
 
     private final Optional<Path> configFile;
     private final PharosServer server;
-    private final ExecutorService control;
+    /** The server's control thread; this class posts every change to it. */
+    private final ScheduledExecutorService control;
     private final MetricsRegistry metrics;
     private final OperatorOverrides overrides;
     private final Instant started = Instant.now();
@@ -60,11 +61,7 @@ public final class ProxyRuntime implements AdminView, AdminActions, AutoCloseabl
         this.server = server;
         this.metrics = metrics;
         this.overrides = overrides;
-        this.control = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "pharos-control");
-            t.setDaemon(true);
-            return t;
-        });
+        this.control = server.control();
     }
 
     /**
@@ -227,7 +224,7 @@ public final class ProxyRuntime implements AdminView, AdminActions, AutoCloseabl
             Outcome o = change(cluster, backend, true, null);
             if (o == Outcome.OK && timeout.isPresent()) {
                 long generation = ++drainGeneration;
-                server.schedule(() -> control.execute(() -> closeIfStillDraining(cluster, backend, generation)), timeout.get().toMillis());
+                control.schedule(() -> closeIfStillDraining(cluster, backend, generation), timeout.get().toMillis(), TimeUnit.MILLISECONDS);
             }
             return o;
         }, control);
@@ -330,6 +327,5 @@ public final class ProxyRuntime implements AdminView, AdminActions, AutoCloseabl
         shuttingDown = true;
         server.close();
         server.accessLog().close();
-        control.shutdownNow();
     }
 }
