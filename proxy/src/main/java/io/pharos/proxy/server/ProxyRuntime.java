@@ -143,7 +143,7 @@ public final class ProxyRuntime implements AdminView, AdminActions, AutoCloseabl
     @Override
     public List<AdminView.Listener> listeners() {
         List<AdminView.Listener> out = new ArrayList<>();
-        for (PharosServer.BoundListener l : server.listeners()) {
+        for (BoundListener l : server.listeners()) {
             out.add(new AdminView.Listener(l.config().name(), l.config().protocol().name().toLowerCase(), l.localAddress(),
                     l.config().cluster(), server.activeConnections(l.config().name())));
         }
