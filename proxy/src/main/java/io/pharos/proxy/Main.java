@@ -8,7 +8,7 @@ import io.pharos.proxy.config.PharosConfig;
 import io.pharos.proxy.demo.DemoBackend;
 import io.pharos.proxy.server.PharosServer;
 import io.pharos.proxy.server.ProxyRuntime;
-import io.pharos.proxy.server.Transport;
+import io.pharos.proxy.transport.Transport;
 import sun.misc.Signal;
 
 import java.io.IOException;
@@ -134,7 +134,7 @@ public final class Main {
         Signal.handle(new Signal("HUP"), s -> runtime.reloadAsync());
         AdminServer admin;
         try {
-            admin = AdminServer.start(config.admin(), runtime);
+            admin = AdminServer.start(config.admin(), runtime, runtime);
         } catch (IllegalStateException e) {
             err.println("pharos: " + e.getMessage());
             runtime.close();

@@ -6,12 +6,12 @@ import io.pharos.health.HealthState;
 import io.pharos.health.config.HostPort;
 import io.pharos.proxy.cluster.Backend;
 import io.pharos.proxy.cluster.ClusterMember;
+import io.pharos.proxy.cluster.LoadBalancer;
+import io.pharos.proxy.cluster.PickContext;
 import io.pharos.proxy.config.PharosConfig.Algorithm;
 import io.pharos.proxy.config.PharosConfig.BalancerConfig;
 import io.pharos.proxy.config.PharosConfig.HashKey;
-import io.pharos.proxy.lb.LoadBalancer;
-import io.pharos.proxy.lb.LoadBalancerFactory;
-import io.pharos.proxy.lb.PickContext;
+import io.pharos.proxy.lb.ConfiguredLoadBalancerFactory;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Mode;
@@ -68,7 +68,7 @@ public class PickBenchmark {
             b.recordLatencyNanos(TimeUnit.MICROSECONDS.toNanos(500 + 37L * i), now);
             members.add(new ClusterMember(b, 100 * (1 + i % 4), HealthState.HEALTHY, now - TimeUnit.HOURS.toNanos(1)));
         }
-        return LoadBalancerFactory.of(config).newLoadBalancer(null, members);
+        return ConfiguredLoadBalancerFactory.of(config).newLoadBalancer(null, members);
     }
 
     /** Request contexts with distinct hash keys. */

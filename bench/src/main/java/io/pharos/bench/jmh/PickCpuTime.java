@@ -1,8 +1,8 @@
 package io.pharos.bench.jmh;
 
 import io.pharos.proxy.cluster.Backend;
-import io.pharos.proxy.lb.LoadBalancer;
-import io.pharos.proxy.lb.PickContext;
+import io.pharos.proxy.cluster.LoadBalancer;
+import io.pharos.proxy.cluster.PickContext;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;

@@ -12,9 +12,8 @@ import io.pharos.health.admin.AdminError;
 import io.pharos.health.admin.AdminGate;
 import io.pharos.health.admin.AdminResponses;
 import io.pharos.health.admin.OrderedReplies;
-import io.pharos.proxy.cluster.Cluster;
-import io.pharos.proxy.server.ProxyRuntime;
-import io.pharos.proxy.server.ProxyRuntime.Outcome;
+import io.pharos.proxy.admin.AdminActions.Outcome;
+import io.pharos.proxy.cluster.ClusterSnapshot;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -26,20 +25,22 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Routes admin requests (DESIGN.md's contract). Runs on the admin loop; reads answer there, changes
- * go to the control thread through {@link ProxyRuntime} and are answered from there, in request order
- * ({@link OrderedReplies}). With a token, every request needs {@code Authorization: Bearer TOKEN}
- * ({@link AdminGate}).
+ * Routes admin requests (DESIGN.md's contract). Runs on the admin loop; reads answer there from the
+ * {@link AdminView}, changes go to the control thread through {@link AdminActions} and are answered from
+ * there, in request order ({@link OrderedReplies}). With a token, every request needs
+ * {@code Authorization: Bearer TOKEN} ({@link AdminGate}).
  */
 @ChannelHandler.Sharable
 final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m)?");
 
-    private final ProxyRuntime runtime;
+    private final AdminView view;
+    private final AdminActions actions;
     private final AdminGate gate;
 
-    AdminHandler(ProxyRuntime runtime, Optional<String> token) {
-        this.runtime = runtime;
+    AdminHandler(AdminView view, AdminActions actions, Optional<String> token) {
+        this.view = view;
+        this.actions = actions;
         this.gate = AdminGate.of(token);
     }
 
@@ -58,30 +59,30 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             switch (p[0]) {
                 case "healthz" -> {
                     method(m, HttpMethod.GET);
-                    boolean up = runtime.isServing();
+                    boolean up = view.isServing();
                     send(ctx, AdminResponses.of(up ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
                             AdminResponses.TEXT, up ? "ok\n" : "shutting down\n", keepAlive), keepAlive);
                     return;
                 }
                 case "status" -> {
                     method(m, HttpMethod.GET);
-                    send(ctx, AdminResponses.json(HttpResponseStatus.OK, AdminJson.status(runtime), keepAlive), keepAlive);
+                    send(ctx, AdminResponses.json(HttpResponseStatus.OK, AdminJson.status(view), keepAlive), keepAlive);
                     return;
                 }
                 case "metrics" -> {
                     method(m, HttpMethod.GET);
-                    send(ctx, AdminResponses.of(HttpResponseStatus.OK, AdminResponses.PROMETHEUS, runtime.metrics().scrape(), keepAlive), keepAlive);
+                    send(ctx, AdminResponses.of(HttpResponseStatus.OK, AdminResponses.PROMETHEUS, view.scrapeMetrics(), keepAlive), keepAlive);
                     return;
                 }
                 case "reload" -> {
                     method(m, HttpMethod.POST);
-                    reply(ctx, runtime.reloadAsync().thenApply(r -> AdminResponses.json(
+                    reply(ctx, actions.reloadAsync().thenApply(r -> AdminResponses.json(
                             r.ok() ? HttpResponseStatus.OK : HttpResponseStatus.BAD_REQUEST, AdminJson.reload(r), keepAlive)), keepAlive);
                     return;
                 }
                 case "clusters" -> {
                     method(m, HttpMethod.GET);
-                    send(ctx, AdminResponses.json(HttpResponseStatus.OK, AdminJson.clusters(runtime.server().clusters().values()), keepAlive), keepAlive);
+                    send(ctx, AdminResponses.json(HttpResponseStatus.OK, AdminJson.clusters(view.clusters()), keepAlive), keepAlive);
                     return;
                 }
                 default -> {
@@ -90,7 +91,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         if (p.length == 2 && p[0].equals("clusters")) {
             method(m, HttpMethod.GET);
-            Cluster c = runtime.server().cluster(p[1]);
+            ClusterSnapshot c = view.cluster(p[1]);
             if (c == null) {
                 throw new AdminError(HttpResponseStatus.NOT_FOUND, "no cluster '" + p[1] + "'");
             }
@@ -103,20 +104,20 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             CompletableFuture<Outcome> action = switch (p[4]) {
                 case "drain" -> {
                     method(m, HttpMethod.POST);
-                    yield runtime.drainAsync(cluster, backend, timeout(q));
+                    yield actions.drainAsync(cluster, backend, timeout(q));
                 }
                 case "ready" -> {
                     method(m, HttpMethod.POST);
-                    yield runtime.readyAsync(cluster, backend);
+                    yield actions.readyAsync(cluster, backend);
                 }
                 case "weight" -> {
                     method(m, HttpMethod.PUT);
-                    yield runtime.weightAsync(cluster, backend, weight(req));
+                    yield actions.weightAsync(cluster, backend, weight(req));
                 }
                 default -> throw new AdminError(HttpResponseStatus.NOT_FOUND, "no such path: " + q.path());
             };
             reply(ctx, action.thenApply(o -> switch (o) {
-                case OK -> AdminResponses.json(HttpResponseStatus.OK, AdminJson.backend(runtime.server().cluster(cluster), backend), keepAlive);
+                case OK -> AdminResponses.json(HttpResponseStatus.OK, AdminJson.backend(view.cluster(cluster), backend), keepAlive);
                 case NO_CLUSTER -> AdminResponses.error(HttpResponseStatus.NOT_FOUND, "no cluster '" + cluster + "'", keepAlive);
                 case NO_BACKEND -> AdminResponses.error(HttpResponseStatus.NOT_FOUND, "no backend '" + backend + "' in cluster '" + cluster + "'", keepAlive);
             }), keepAlive);

@@ -2,16 +2,12 @@ package io.pharos.proxy.admin;
 
 import io.pharos.health.HealthState;
 import io.pharos.proxy.cluster.Backend;
-import io.pharos.proxy.cluster.Cluster;
 import io.pharos.proxy.cluster.ClusterMember;
 import io.pharos.proxy.cluster.ClusterSnapshot;
-import io.pharos.proxy.server.PharosServer.BoundListener;
-import io.pharos.proxy.server.ProxyRuntime;
-import io.pharos.proxy.server.ReloadResult;
+import io.pharos.proxy.config.ReloadResult;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Collection;
 import java.util.List;
 
 import static io.pharos.health.JsonText.quote;
@@ -23,9 +19,9 @@ final class AdminJson {
     private AdminJson() {
     }
 
-    static String status(ProxyRuntime rt) {
+    static String status(AdminView rt) {
         StringBuilder sb = new StringBuilder("{\"version\":");
-        String version = ProxyRuntime.class.getPackage().getImplementationVersion();
+        String version = AdminJson.class.getPackage().getImplementationVersion();
         quote(sb, version == null ? "dev" : version);
         sb.append(",\"uptimeSeconds\":").append(Duration.between(rt.started(), Instant.now()).toSeconds());
         sb.append(",\"serving\":").append(rt.isServing());
@@ -44,21 +40,21 @@ final class AdminJson {
             reloadObject(sb, r);
         }
         sb.append(",\"listeners\":[");
-        List<BoundListener> ls = rt.server().listeners();
+        List<AdminView.Listener> ls = rt.listeners();
         for (int i = 0; i < ls.size(); i++) {
-            BoundListener l = ls.get(i);
+            AdminView.Listener l = ls.get(i);
             if (i > 0) {
                 sb.append(',');
             }
             sb.append("{\"name\":");
-            quote(sb, l.config().name());
+            quote(sb, l.name());
             sb.append(",\"protocol\":");
-            quote(sb, l.config().protocol().name().toLowerCase());
+            quote(sb, l.protocol());
             sb.append(",\"address\":");
-            quote(sb, l.localAddress().getHostString() + ":" + l.localAddress().getPort());
+            quote(sb, l.address().getHostString() + ":" + l.address().getPort());
             sb.append(",\"cluster\":");
-            quote(sb, l.config().cluster());
-            sb.append(",\"activeConnections\":").append(rt.server().activeConnections(l.config().name())).append('}');
+            quote(sb, l.cluster());
+            sb.append(",\"activeConnections\":").append(l.activeConnections()).append('}');
         }
         return sb.append("]}").toString();
     }
@@ -90,21 +86,21 @@ final class AdminJson {
         sb.append(']');
     }
 
-    static String clusters(Collection<Cluster> clusters) {
+    static String clusters(List<ClusterSnapshot> clusters) {
         StringBuilder sb = new StringBuilder("{\"clusters\":[");
         boolean first = true;
-        for (Cluster c : clusters) {
+        for (ClusterSnapshot c : clusters) {
             if (!first) {
                 sb.append(',');
             }
             first = false;
-            clusterObject(sb, c.snapshot());
+            clusterObject(sb, c);
         }
         return sb.append("]}").toString();
     }
 
-    static String cluster(Cluster c) {
-        return clusterObject(new StringBuilder(), c.snapshot()).toString();
+    static String cluster(ClusterSnapshot c) {
+        return clusterObject(new StringBuilder(), c).toString();
     }
 
     private static StringBuilder clusterObject(StringBuilder sb, ClusterSnapshot s) {
@@ -124,8 +120,8 @@ final class AdminJson {
     }
 
     /** One backend of a cluster, or {@code {}} if it vanished meanwhile. */
-    static String backend(Cluster c, String name) {
-        ClusterMember m = c == null ? null : c.snapshot().member(name);
+    static String backend(ClusterSnapshot c, String name) {
+        ClusterMember m = c == null ? null : c.member(name);
         return m == null ? "{}" : backendObject(new StringBuilder(), m).toString();
     }
 
@@ -139,9 +135,9 @@ final class AdminJson {
         sb.append(",\"state\":");
         quote(sb, state(m.state()));
         sb.append(",\"inFlight\":").append(b.inFlight());
-        sb.append(",\"requests\":").append(b.requests());
-        sb.append(",\"failures\":").append(b.failures());
-        sb.append(",\"connectionsOpened\":").append(b.connectionsOpened());
+        sb.append(",\"requests\":").append(b.stats().requests());
+        sb.append(",\"failures\":").append(b.stats().failures());
+        sb.append(",\"connectionsOpened\":").append(b.stats().connectionsOpened());
         sb.append(",\"openConnections\":").append(b.connections().size());
         sb.append(",\"h2Streams\":").append(b.stats().h2Streams());
         sb.append(",\"bytesSent\":").append(b.stats().bytesSent());

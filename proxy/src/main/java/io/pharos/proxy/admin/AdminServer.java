@@ -7,8 +7,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.pharos.health.admin.AdminAggregator;
 import io.pharos.proxy.config.PharosConfig.AdminConfig;
-import io.pharos.proxy.server.ProxyRuntime;
-import io.pharos.proxy.server.Transport;
+import io.pharos.proxy.transport.Transport;
 
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
@@ -38,10 +37,10 @@ public final class AdminServer implements AutoCloseable {
      *
      * @throws IllegalStateException when the address cannot be bound
      */
-    public static AdminServer start(AdminConfig config, ProxyRuntime runtime) throws InterruptedException {
+    public static AdminServer start(AdminConfig config, AdminView view, AdminActions actions) throws InterruptedException {
         Transport transport = Transport.best();
         EventLoopGroup group = transport.newGroup(1, "pharos-admin");
-        AdminHandler handler = new AdminHandler(runtime, config.token());
+        AdminHandler handler = new AdminHandler(view, actions, config.token());
         try {
             Channel ch = new ServerBootstrap()
                     .group(group)

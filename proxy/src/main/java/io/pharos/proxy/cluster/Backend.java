@@ -5,13 +5,11 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.pharos.health.EndpointId;
 import io.pharos.health.config.HostPort;
-import io.pharos.proxy.metrics.BackendStats;
 
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * One backend instance and its live state. The object lives as long as its identity
@@ -27,13 +25,7 @@ public final class Backend {
 
     /** Requests (L7) or connections (L4) in flight; written by event loops. */
     private final AtomicInteger inFlight = new AtomicInteger();
-    /** Requests or connections started; written by event loops. */
-    private final LongAdder requests = new LongAdder();
-    /** Backend connections opened; written by event loops. */
-    private final LongAdder connectionsOpened = new LongAdder();
-    /** Failures seen by the request path (connect failures, resets, timeouts, 5xx gateway errors). */
-    private final LongAdder failures = new LongAdder();
-    /** Responses by status class and bytes; written by event loops. */
+    /** Every traffic counter of this backend; written by event loops. */
     private final BackendStats stats = new BackendStats();
     /** Open connections to this backend (closed ones leave by themselves), so a drain deadline can close them. */
     private final ChannelGroup connections;
@@ -80,20 +72,12 @@ public final class Backend {
     /** Called when a request or connection starts using this backend. */
     public void onStart() {
         inFlight.incrementAndGet();
-        requests.increment();
+        stats.onRequest();
     }
 
     /** Called exactly once for every {@link #onStart()}. */
     public void onEnd() {
         inFlight.decrementAndGet();
-    }
-
-    public void onConnectionOpened() {
-        connectionsOpened.increment();
-    }
-
-    public void onFailure() {
-        failures.increment();
     }
 
     /**
@@ -142,18 +126,6 @@ public final class Backend {
             throw new IllegalArgumentException("decayNanos: " + decayNanos + " (expected: > 0)");
         }
         latencyDecayNanos = decayNanos;
-    }
-
-    public long requests() {
-        return requests.sum();
-    }
-
-    public long connectionsOpened() {
-        return connectionsOpened.sum();
-    }
-
-    public long failures() {
-        return failures.sum();
     }
 
     public BackendStats stats() {

@@ -5,8 +5,6 @@ import io.pharos.health.HealthState;
 import io.pharos.proxy.config.PharosConfig.BackendConfig;
 import io.pharos.proxy.config.PharosConfig.ClusterConfig;
 import io.pharos.proxy.config.PharosConfig.InitialState;
-import io.pharos.proxy.lb.LoadBalancer;
-import io.pharos.proxy.lb.LoadBalancerFactory;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -61,6 +59,7 @@ public final class Cluster {
 
     private final String name;
     private final LongSupplier nanoClock;
+    private final LoadBalancerFactory.ForConfig balancers;
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
     /** Written by writers under {@code this}; read lock-free by event loops. */
     private volatile ClusterSnapshot snapshot;
@@ -71,10 +70,15 @@ public final class Cluster {
     /** Guarded by {@code this}; insertion order is config order. */
     private final Map<String, Status> statuses = new LinkedHashMap<>();
 
-    /** Creates the cluster and publishes its first snapshot. Resolves addresses: control thread. */
-    public Cluster(ClusterConfig config, LongSupplier nanoClock) {
+    /**
+     * Creates the cluster and publishes its first snapshot. Resolves addresses: control thread.
+     *
+     * @param balancers makes the load balancer factory of each config this cluster gets (the algorithms)
+     */
+    public Cluster(ClusterConfig config, LongSupplier nanoClock, LoadBalancerFactory.ForConfig balancers) {
         this.name = config.name();
         this.nanoClock = nanoClock;
+        this.balancers = balancers;
         synchronized (this) {
             this.snapshot = new ClusterSnapshot(name, config, 0, List.of(), null);
             applyConfigLocked(config);
@@ -145,7 +149,7 @@ public final class Cluster {
             statuses.put(bc.name(), s);
         }
         this.config = newConfig;
-        this.factory = LoadBalancerFactory.of(newConfig.balancer(), nanoClock);
+        this.factory = balancers.forConfig(newConfig.balancer(), nanoClock);
         publishLocked();
         List<Backend> removed = new ArrayList<>();
         for (Status s : old.values()) {

@@ -1,7 +1,6 @@
 package io.pharos.proxy.cluster;
 
 import io.pharos.proxy.config.PharosConfig.ClusterConfig;
-import io.pharos.proxy.lb.LoadBalancer;
 
 import java.util.List;
 

@@ -321,7 +321,7 @@ public final class ConfigLoader {
         Duration ewmaDecay = r.duration("ewma-decay", Duration.ofSeconds(10), false);
         int ringSize = r.integer("ring-size", 1024, 16, 8 << 20);
         int tableSize = r.integer("table-size", 65537, 7, 5_000_011);
-        if (!isPrime(tableSize)) {
+        if (!BalancerConfig.isPrime(tableSize)) {
             r.problem("table-size", tableSize + " is not a prime");
         }
         int panic = r.integer("panic-threshold", 50, 0, 100);
@@ -330,19 +330,6 @@ public final class ConfigLoader {
         double floor = ss.decimal("floor", 0.1, 0.01, 1.0);
         ss.finish();
         return new BalancerConfig(algorithm, hashKey, choiceCount, ewmaDecay, ringSize, tableSize, panic, window, floor);
-    }
-
-    /** Whether {@code n} is prime (maglev table sizes must be). */
-    public static boolean isPrime(int n) {
-        if (n < 2) {
-            return false;
-        }
-        for (int d = 2; (long) d * d <= n; d++) {
-            if (n % d == 0) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static BackendConfig backend(ConfigReader r) {

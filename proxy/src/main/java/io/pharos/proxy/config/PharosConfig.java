@@ -136,6 +136,19 @@ public record PharosConfig(
             int panicThreshold,
             Duration slowStart,
             double slowStartFloor) {
+
+        /** Whether {@code n} is prime: maglev table sizes must be (the loader checks, the balancer relies on it). */
+        public static boolean isPrime(int n) {
+            if (n < 2) {
+                return false;
+            }
+            for (int d = 2; (long) d * d <= n; d++) {
+                if (n % d == 0) {
+                    return false;
+                }
+            }
+            return true;
+        }
     }
 
     public record BackendConfig(String name, HostPort address, int weight) {

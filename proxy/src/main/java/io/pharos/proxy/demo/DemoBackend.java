@@ -20,7 +20,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
-import io.pharos.proxy.server.Transport;
+import io.pharos.proxy.transport.Transport;
 
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;

@@ -19,12 +19,13 @@ import io.pharos.proxy.cluster.Backend;
 import io.pharos.proxy.cluster.Cluster;
 import io.pharos.proxy.cluster.ClusterSnapshot;
 import io.pharos.proxy.health.ProxyHealth;
-import io.pharos.proxy.lb.PickContext;
+import io.pharos.proxy.cluster.PickContext;
 import io.pharos.proxy.proxyprotocol.ProxyProtocol;
 import io.pharos.proxy.relay.HalfClose;
 import io.pharos.proxy.relay.Relay;
-import io.pharos.proxy.server.Transport;
+import io.pharos.proxy.transport.Transport;
 import io.pharos.proxy.tls.UpstreamTls;
+import io.pharos.proxy.transport.Transport;
 
 import java.util.ArrayDeque;
 import java.util.function.IntConsumer;
@@ -109,7 +110,7 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
             b.stats().onRetry();
         }
         pick.addTried(b);
-        b.onConnectionOpened();
+        b.stats().onConnectionOpened();
         Bootstrap bootstrap = new Bootstrap()
                 .group(ctx.channel().eventLoop())
                 .channel(transport.socketChannel())
@@ -140,7 +141,7 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
                         ProxyProtocol.clientAddress(ctx.channel()), ctx.channel().localAddress());
                 relay(backendChannel, b, spliceAllowed && snapshot.config().upstreamTls().isEmpty());
             } else {
-                b.onFailure();
+                b.stats().onFailure();
                 health.onLocalFailure(b);
                 connect(snapshot);
             }

@@ -7,9 +7,9 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.pharos.proxy.cluster.Cluster;
 import io.pharos.proxy.health.ProxyHealth;
 import io.pharos.proxy.proxyprotocol.ProxyProtocol;
-import io.pharos.proxy.server.Transport;
 import io.pharos.proxy.tls.ListenerTls;
 import io.pharos.proxy.tls.UpstreamTls;
+import io.pharos.proxy.transport.Transport;
 
 import java.util.concurrent.TimeUnit;
 

@@ -15,8 +15,8 @@ import io.pharos.proxy.cluster.Backend;
 import io.pharos.proxy.config.PharosConfig.ClusterConfig;
 import io.pharos.proxy.config.PharosConfig.UpstreamProtocol;
 import io.pharos.proxy.config.PharosConfig.UpstreamTlsConfig;
-import io.pharos.proxy.server.Transport;
 import io.pharos.proxy.tls.UpstreamTls;
+import io.pharos.proxy.transport.Transport;
 
 import java.util.ArrayDeque;
 import java.util.IdentityHashMap;
@@ -116,7 +116,7 @@ public final class BackendConnectionPool implements UpstreamChannels {
     /** Opens a new connection to {@code backend}, over TLS when {@code tls} is present. Loop only. */
     ChannelFuture connect(Backend backend, long connectTimeoutMillis, Optional<UpstreamTlsConfig> tls) {
         assert loop.inEventLoop();
-        backend.onConnectionOpened();
+        backend.stats().onConnectionOpened();
         ChannelFuture f = bootstrap.clone()
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeoutMillis))
                 .handler(new ChannelInitializer<Channel>() {

@@ -21,8 +21,8 @@ import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.pharos.proxy.cluster.Backend;
 import io.pharos.proxy.config.PharosConfig.ClusterConfig;
-import io.pharos.proxy.server.Transport;
 import io.pharos.proxy.tls.UpstreamTls;
+import io.pharos.proxy.transport.Transport;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -163,7 +163,7 @@ final class Http2BackendPool implements UpstreamChannels {
             conn.fail(new IllegalStateException("upstream TLS requested but not configured for this pool"));
             return;
         }
-        backend.onConnectionOpened();
+        backend.stats().onConnectionOpened();
         ChannelFuture f = bootstrap.clone()
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, cluster.timeouts().connect().toMillis()))
                 .handler(new ChannelInitializer<Channel>() {

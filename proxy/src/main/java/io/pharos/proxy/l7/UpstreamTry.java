@@ -137,7 +137,7 @@ final class UpstreamTry {
             long now = System.nanoTime();
             b.recordLatencyNanos(now - sentNanos, now);
             detach(false);
-            b.onFailure();
+            b.stats().onFailure();
             b.onEnd();
             listener.health().onLocalFailure(b);
             exchange.onTryTimeout(b);
@@ -173,7 +173,7 @@ final class UpstreamTry {
             connect();
             return null;
         }
-        b.onFailure();
+        b.stats().onFailure();
         b.onEnd();
         listener.health().onLocalFailure(b);
         return b;
@@ -183,7 +183,7 @@ final class UpstreamTry {
     void fail() {
         Backend b = backend;
         detach(false);
-        b.onFailure();
+        b.stats().onFailure();
         b.onEnd();
     }
 

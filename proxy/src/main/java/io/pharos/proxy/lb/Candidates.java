@@ -2,6 +2,7 @@ package io.pharos.proxy.lb;
 
 import io.pharos.proxy.cluster.Backend;
 import io.pharos.proxy.cluster.ClusterMember;
+import io.pharos.proxy.cluster.PickContext;
 
 import java.util.List;
 

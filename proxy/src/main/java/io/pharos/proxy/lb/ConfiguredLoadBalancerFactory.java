@@ -1,6 +1,8 @@
 package io.pharos.proxy.lb;
 
 import io.pharos.proxy.cluster.ClusterMember;
+import io.pharos.proxy.cluster.LoadBalancer;
+import io.pharos.proxy.cluster.LoadBalancerFactory;
 import io.pharos.proxy.config.PharosConfig.BalancerConfig;
 import io.pharos.proxy.lb.PowerOfChoicesLoadBalancer.Load;
 
@@ -10,14 +12,31 @@ import java.util.function.LongSupplier;
 
 /**
  * The {@link LoadBalancerFactory} of one {@link BalancerConfig}: selects the candidates (panic
- * threshold), sets up slow start, and builds the configured algorithm. Control thread.
+ * threshold), sets up slow start, and builds the configured algorithm. Control thread. The composition
+ * root gives clusters {@code ConfiguredLoadBalancerFactory::of} as their {@link LoadBalancerFactory.ForConfig}.
  */
-final class ConfiguredLoadBalancerFactory implements LoadBalancerFactory {
+public final class ConfiguredLoadBalancerFactory implements LoadBalancerFactory {
     private final BalancerConfig config;
     private final LongSupplier nanoClock;
     private final RequestKeyHasher hasher;
 
-    ConfiguredLoadBalancerFactory(BalancerConfig config, LongSupplier nanoClock) {
+    /** The factory for a cluster's {@code balancer} settings, on the {@link System#nanoTime()} clock. */
+    public static LoadBalancerFactory of(BalancerConfig config) {
+        return of(config, System::nanoTime);
+    }
+
+    /**
+     * The factory for a cluster's {@code balancer} settings.
+     *
+     * @param nanoClock the clock of {@link ClusterMember#readySinceNanos()} (slow start) and of
+     *                  {@link io.pharos.proxy.cluster.Backend#recordLatencyNanos} (peak-ewma)
+     * @throws IllegalArgumentException when the settings name a hashing balancer without a hash key
+     */
+    public static LoadBalancerFactory of(BalancerConfig config, LongSupplier nanoClock) {
+        return new ConfiguredLoadBalancerFactory(config, nanoClock);
+    }
+
+    private ConfiguredLoadBalancerFactory(BalancerConfig config, LongSupplier nanoClock) {
         this.config = config;
         this.nanoClock = nanoClock;
         this.hasher = config.hashKey().map(RequestKeyHasher::new).orElse(null);

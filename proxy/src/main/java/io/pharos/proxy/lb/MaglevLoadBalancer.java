@@ -1,7 +1,9 @@
 package io.pharos.proxy.lb;
 
 import io.pharos.proxy.cluster.Backend;
-import io.pharos.proxy.config.ConfigLoader;
+import io.pharos.proxy.cluster.LoadBalancer;
+import io.pharos.proxy.cluster.PickContext;
+import io.pharos.proxy.config.PharosConfig.BalancerConfig;
 
 import java.util.Arrays;
 
@@ -26,7 +28,7 @@ final class MaglevLoadBalancer implements LoadBalancer {
 
     MaglevLoadBalancer(LoadBalancer old, Candidates candidates, RequestKeyHasher hasher, int tableSize,
                        RandomLoadBalancer fallback) {
-        if (tableSize < candidates.size() || !ConfigLoader.isPrime(tableSize)) {
+        if (tableSize < candidates.size() || !BalancerConfig.isPrime(tableSize)) {
             // a composite size lets a permutation cycle without reaching a free slot: the build would not end
             throw new IllegalArgumentException("tableSize: " + tableSize + " (expected: a prime >= candidates " + candidates.size() + ")");
         }

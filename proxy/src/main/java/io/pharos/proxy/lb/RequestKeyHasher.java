@@ -3,6 +3,7 @@ package io.pharos.proxy.lb;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
+import io.pharos.proxy.cluster.PickContext;
 import io.pharos.proxy.config.PharosConfig.HashKey;
 
 import java.net.InetAddress;

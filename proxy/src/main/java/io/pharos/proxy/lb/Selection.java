@@ -1,5 +1,6 @@
 package io.pharos.proxy.lb;
 
+import io.pharos.proxy.cluster.PickContext;
 /** Bounds shared by the algorithms. */
 final class Selection {
     /**

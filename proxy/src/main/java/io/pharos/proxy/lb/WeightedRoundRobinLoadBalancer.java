@@ -1,6 +1,8 @@
 package io.pharos.proxy.lb;
 
 import io.pharos.proxy.cluster.Backend;
+import io.pharos.proxy.cluster.LoadBalancer;
+import io.pharos.proxy.cluster.PickContext;
 
 import java.util.concurrent.atomic.AtomicInteger;
 

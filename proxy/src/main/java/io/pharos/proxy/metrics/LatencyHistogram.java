@@ -1,6 +1,7 @@
 package io.pharos.proxy.metrics;
 
 import io.netty.util.concurrent.EventExecutor;
+import io.pharos.proxy.cluster.BucketedLatency;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 import org.HdrHistogram.SingleWriterRecorder;
@@ -18,8 +19,6 @@ import java.util.function.IntToLongFunction;
  * channels) share one multi-writer {@link Recorder}.
  */
 public final class LatencyHistogram {
-    /** Bucket upper bounds in seconds, as Prometheus' client defaults. */
-    static final double[] BUCKETS = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
     private static final long HIGHEST_NANOS = 3_600_000_000_000L;
 
     /** Where one thread records. */
@@ -82,23 +81,30 @@ public final class LatencyHistogram {
         }
         others.drainInto(total);
         writeBuckets(out, name, labels,
-                i -> i < BUCKETS.length ? total.getCountBetweenValues(0, (long) (BUCKETS[i] * 1e9)) : total.getTotalCount(),
+                i -> i < BucketedLatency.boundCount()
+                        ? total.getCountBetweenValues(0, (long) (BucketedLatency.boundSeconds(i) * 1e9)) : total.getTotalCount(),
                 sumNanos.sum() / 1e9);
     }
 
+    /** Writes a backend's bucketed latency: cumulative buckets, sum and count (the family header is the caller's). Scraping thread. */
+    public static void writeSamples(MetricsWriter out, BucketedLatency latency, String name, String... labels) {
+        long[] cumulative = latency.cumulativeCounts();
+        writeBuckets(out, name, labels, i -> cumulative[i], latency.sumNanos() / 1e9);
+    }
+
     /**
-     * Writes a histogram over {@link #BUCKETS}: {@code cumulative} gives the count at or below
-     * {@code BUCKETS[i]}, and for {@code i == BUCKETS.length} (+Inf) the total count.
+     * Writes a histogram over the buckets of {@link BucketedLatency}: {@code cumulative} gives the count
+     * at or below {@code boundSeconds(i)}, and for {@code i == boundCount()} (+Inf) the total count.
      */
     static void writeBuckets(MetricsWriter out, String name, String[] labels, IntToLongFunction cumulative, double sumSeconds) {
         String[] withLe = new String[labels.length + 2];
         System.arraycopy(labels, 0, withLe, 0, labels.length);
         withLe[labels.length] = "le";
-        for (int i = 0; i < BUCKETS.length; i++) {
-            withLe[labels.length + 1] = Double.toString(BUCKETS[i]);
+        for (int i = 0; i < BucketedLatency.boundCount(); i++) {
+            withLe[labels.length + 1] = Double.toString(BucketedLatency.boundSeconds(i));
             out.sample(name + "_bucket", cumulative.applyAsLong(i), withLe);
         }
-        long count = cumulative.applyAsLong(BUCKETS.length);
+        long count = cumulative.applyAsLong(BucketedLatency.boundCount());
         withLe[labels.length + 1] = "+Inf";
         out.sample(name + "_bucket", count, withLe);
         out.sample(name + "_sum", sumSeconds, labels);

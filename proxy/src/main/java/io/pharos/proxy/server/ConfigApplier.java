@@ -6,8 +6,9 @@ import io.pharos.proxy.config.PharosConfig;
 import io.pharos.proxy.config.PharosConfig.ClusterConfig;
 import io.pharos.proxy.config.PharosConfig.ListenerConfig;
 import io.pharos.proxy.config.PharosConfig.Protocol;
+import io.pharos.proxy.config.ReloadResult;
 import io.pharos.proxy.l7.ListenerContext;
-import io.pharos.proxy.lb.LoadBalancerFactory;
+import io.pharos.proxy.lb.ConfiguredLoadBalancerFactory;
 import io.pharos.proxy.metrics.ListenerMetrics;
 import io.pharos.proxy.tls.ListenerTls;
 import io.pharos.proxy.tls.TlsException;
@@ -41,9 +42,13 @@ final class ConfigApplier {
     private static final Logger LOG = Logger.getLogger(ConfigApplier.class.getName());
 
     private final PharosServer server;
+    private final Listeners listeners;
+    private final Upstreams upstreams;
 
-    ConfigApplier(PharosServer server) {
+    ConfigApplier(PharosServer server, Listeners listeners, Upstreams upstreams) {
         this.server = server;
+        this.listeners = listeners;
+        this.upstreams = upstreams;
     }
 
     ReloadResult apply(PharosConfig next) throws InterruptedException {
@@ -52,7 +57,7 @@ final class ConfigApplier {
         List<String> notes = new ArrayList<>();
         for (ClusterConfig c : next.clusters().values()) {
             try {
-                LoadBalancerFactory.of(c.balancer());
+                ConfiguredLoadBalancerFactory.of(c.balancer());
             } catch (IllegalArgumentException e) {
                 errors.add("pharos.clusters." + c.name() + ".balancer: " + e.getMessage());
             }
@@ -62,22 +67,22 @@ final class ConfigApplier {
         }
         restartOnly(current, next, notes);
 
-        Map<String, Cluster> oldClusters = server.clusters();
+        Map<String, Cluster> oldClusters = upstreams.clusters();
         Map<String, Cluster> newClusters = new LinkedHashMap<>();
         for (ClusterConfig c : next.clusters().values()) {
             Cluster kept = oldClusters.get(c.name());
-            newClusters.put(c.name(), kept != null ? kept : PharosServer.newCluster(c));
+            newClusters.put(c.name(), kept != null ? kept : Upstreams.newCluster(c));
         }
 
-        Map<String, ListenerSlot> oldSlots = previousSlots(server.slots(), next);
+        Map<String, ListenerSlot> oldSlots = previousSlots(listeners.slots(), next);
         Map<String, ListenerSlot> bound = new LinkedHashMap<>();
         for (int i = 0; i < next.listeners().size(); i++) {
             ListenerConfig l = next.listeners().get(i);
             ListenerSlot old = oldSlots.get(l.name());
             if (old == null || !old.config().listen().equals(l.listen())) {
                 try {
-                    bound.put(l.name(), server.bind(l, newClusters, next));
-                } catch (PharosServer.BindException e) {
+                    bound.put(l.name(), listeners.bind(l, newClusters, next));
+                } catch (Listeners.BindException e) {
                     errors.add("pharos.listeners[" + i + "].listen: " + e.getMessage());
                     break;
                 }
@@ -95,11 +100,11 @@ final class ConfigApplier {
                     continue;
                 }
                 try {
-                    if (old.tls() != null && old.tls().alpn() == PharosServer.alpn(l)) {
+                    if (old.tls() != null && old.tls().alpn() == Listeners.alpn(l)) {
                         tlsSwaps.put(l.name(), old.tls().prepare(l.tls().get()));
                     } else {
                         // new TLS, or the listener's protocol changed: its ALPN offer with it
-                        tlsCreated.put(l.name(), ListenerTls.create(l.tls().get(), PharosServer.alpn(l)));
+                        tlsCreated.put(l.name(), ListenerTls.create(l.tls().get(), Listeners.alpn(l)));
                     }
                 } catch (TlsException e) {
                     for (String problem : e.problems()) {
@@ -107,7 +112,7 @@ final class ConfigApplier {
                     }
                 }
             }
-            errors.addAll(server.upstreamTls().prepare(next.clusters().values()));
+            errors.addAll(upstreams.upstreamTls().prepare(next.clusters().values()));
         }
         if (!errors.isEmpty()) {
             for (ListenerSlot s : bound.values()) {
@@ -140,7 +145,7 @@ final class ConfigApplier {
                 notes.add("cluster " + e.getKey() + ": removed");
             }
         }
-        server.updateHealth(addedClusters, removedClusters);
+        upstreams.updateHealth(addedClusters, removedClusters);
         long drainMillis = next.shutdown().drainTimeout().toMillis();
         Map<String, ListenerSlot> newSlots = new LinkedHashMap<>();
         for (ListenerConfig l : next.listeners()) {
@@ -162,13 +167,13 @@ final class ConfigApplier {
                 boolean httpChanged = l.protocol() == Protocol.HTTP && !current.http().equals(next.http());
                 if (!old.config().equals(l) || httpChanged) {
                     boolean renamed = !old.config().name().equals(l.name());
-                    ListenerMetrics m = renamed ? server.listenerMetrics(l.name()) : old.metrics();
-                    ListenerContext ctx = server.newContext(l, newClusters, next, m);
+                    ListenerMetrics m = renamed ? listeners.listenerMetrics(l.name()) : old.metrics();
+                    ListenerContext ctx = listeners.newContext(l, newClusters, next, m);
                     ListenerTls tls = l.tls().isEmpty() ? null : tlsCreated.getOrDefault(l.name(), old.tls());
                     if (renamed) {
                         notes.add("listener " + old.config().name() + ": renamed " + l.name() + " on the same socket");
                     }
-                    old.swap(l, server.newInitializer(l, newClusters, ctx, tls), ctx, tls, m);
+                    old.swap(l, listeners.newInitializer(l, newClusters, ctx, tls), ctx, tls, m);
                     notes.add("listener " + l.name() + ": settings changed");
                 }
                 newSlots.put(l.name(), old);
@@ -221,7 +226,7 @@ final class ConfigApplier {
     private void retire(ListenerSlot slot, long drainMillis) {
         slot.stopAccepting();
         slot.drainChildren();
-        server.schedule(slot::closeChildrenNow, drainMillis);
+        listeners.schedule(slot::closeChildrenNow, drainMillis);
     }
 
     private static void restartOnly(PharosConfig current, PharosConfig next, List<String> notes) {

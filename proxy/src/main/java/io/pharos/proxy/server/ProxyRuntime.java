@@ -1,11 +1,15 @@
 package io.pharos.proxy.server;
 
+import io.pharos.proxy.admin.AdminActions;
+import io.pharos.proxy.admin.AdminView;
 import io.pharos.proxy.cluster.Backend;
 import io.pharos.proxy.cluster.Cluster;
 import io.pharos.proxy.cluster.ClusterMember;
+import io.pharos.proxy.cluster.ClusterSnapshot;
 import io.pharos.proxy.config.ConfigException;
 import io.pharos.proxy.config.ConfigLoader;
 import io.pharos.proxy.config.PharosConfig;
+import io.pharos.proxy.config.ReloadResult;
 import io.pharos.proxy.metrics.AccessLog;
 import io.pharos.proxy.metrics.MetricsRegistry;
 
@@ -13,34 +17,33 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The proxy as operated: the {@link PharosServer} plus the single control thread
- * ({@code pharos-control}) on which every change runs one at a time — reloads (SIGHUP,
- * {@code POST /reload}), operator drain/ready/weight with the state file, and graceful shutdown.
+ * The proxy as operated: the {@link PharosServer} plus the changes that run on its single control
+ * thread ({@code pharos-control}) one at a time — reloads (SIGHUP, {@code POST /reload}), operator
+ * drain/ready/weight with the state file, and graceful shutdown; health verdicts and ejection
+ * decisions run on the same thread, so they never interleave with a reload.
  * Methods named {@code …Async} post to the control thread and return at once; the others say which
- * thread they need.
+ * thread they need. It is the admin API's {@link AdminView} and {@link AdminActions}.
  */
-public final class ProxyRuntime implements AutoCloseable {
+public final class ProxyRuntime implements AdminView, AdminActions, AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ProxyRuntime.class.getName());
-
-    /** Result of an operator action on one backend. */
-    public enum Outcome { OK, NO_CLUSTER, NO_BACKEND }
 
     private final Optional<Path> configFile;
     private final PharosServer server;
-    private final ExecutorService control;
+    /** The server's control thread; this class posts every change to it. */
+    private final ScheduledExecutorService control;
     private final MetricsRegistry metrics;
     private final OperatorOverrides overrides;
     private final Instant started = Instant.now();
@@ -58,11 +61,7 @@ public final class ProxyRuntime implements AutoCloseable {
         this.server = server;
         this.metrics = metrics;
         this.overrides = overrides;
-        this.control = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "pharos-control");
-            t.setDaemon(true);
-            return t;
-        });
+        this.control = server.control();
     }
 
     /**
@@ -107,35 +106,72 @@ public final class ProxyRuntime implements AutoCloseable {
         return metrics;
     }
 
+    @Override
     public Optional<Path> configFile() {
         return configFile;
     }
 
+    @Override
     public Instant started() {
         return started;
     }
 
     /** The last reload's result, or null before the first. */
+    @Override
     public ReloadResult lastReload() {
         return lastReload;
     }
 
     /** Reloads applied since start. */
+    @Override
     public long reloadsOk() {
         return reloadsOk.get();
     }
 
     /** Reloads rejected since start (the old config kept running). */
+    @Override
     public long reloadsFailed() {
         return reloadsFailed.get();
     }
 
     /** False once shutdown started: {@code /healthz} answers 503. */
+    @Override
     public boolean isServing() {
         return !shuttingDown;
     }
 
+    @Override
+    public List<AdminView.Listener> listeners() {
+        List<AdminView.Listener> out = new ArrayList<>();
+        for (BoundListener l : server.listeners()) {
+            out.add(new AdminView.Listener(l.config().name(), l.config().protocol().name().toLowerCase(), l.localAddress(),
+                    l.config().cluster(), server.activeConnections(l.config().name())));
+        }
+        return out;
+    }
+
+    @Override
+    public List<ClusterSnapshot> clusters() {
+        List<ClusterSnapshot> out = new ArrayList<>();
+        for (Cluster c : server.clusters().values()) {
+            out.add(c.snapshot());
+        }
+        return out;
+    }
+
+    @Override
+    public ClusterSnapshot cluster(String name) {
+        Cluster c = server.cluster(name);
+        return c == null ? null : c.snapshot();
+    }
+
+    @Override
+    public String scrapeMetrics() {
+        return metrics.scrape();
+    }
+
     /** Re-reads the config file and applies it on the control thread (SIGHUP, {@code POST /reload}). */
+    @Override
     public CompletableFuture<ReloadResult> reloadAsync() {
         return CompletableFuture.supplyAsync(this::reload, control);
     }
@@ -182,12 +218,13 @@ public final class ProxyRuntime implements AutoCloseable {
      * Operator drain: the backend gets no new requests or connections; in-flight ones finish. With a
      * {@code timeout}, its connections still open when it expires are closed. Kept in the state file.
      */
+    @Override
     public CompletableFuture<Outcome> drainAsync(String cluster, String backend, Optional<Duration> timeout) {
         return CompletableFuture.supplyAsync(() -> {
             Outcome o = change(cluster, backend, true, null);
             if (o == Outcome.OK && timeout.isPresent()) {
                 long generation = ++drainGeneration;
-                server.schedule(() -> control.execute(() -> closeIfStillDraining(cluster, backend, generation)), timeout.get().toMillis());
+                control.schedule(() -> closeIfStillDraining(cluster, backend, generation), timeout.get().toMillis(), TimeUnit.MILLISECONDS);
             }
             return o;
         }, control);
@@ -205,11 +242,13 @@ public final class ProxyRuntime implements AutoCloseable {
     }
 
     /** Undoes a drain. */
+    @Override
     public CompletableFuture<Outcome> readyAsync(String cluster, String backend) {
         return CompletableFuture.supplyAsync(() -> change(cluster, backend, false, null), control);
     }
 
     /** Sets the backend's weight (0..65535) over the config's. */
+    @Override
     public CompletableFuture<Outcome> weightAsync(String cluster, String backend, int weight) {
         if (weight < 0 || weight > 65535) {
             throw new IllegalArgumentException("weight: " + weight + " (expected: 0..65535)");
@@ -288,6 +327,5 @@ public final class ProxyRuntime implements AutoCloseable {
         shuttingDown = true;
         server.close();
         server.accessLog().close();
-        control.shutdownNow();
     }
 }

@@ -4,6 +4,7 @@ import io.pharos.health.HealthState;
 import io.pharos.proxy.cluster.Backend;
 import io.pharos.proxy.cluster.Cluster;
 import io.pharos.proxy.cluster.ClusterMember;
+import io.pharos.proxy.metrics.LatencyHistogram;
 import io.pharos.proxy.metrics.ListenerMetrics;
 import io.pharos.proxy.metrics.MetricsRegistry;
 import io.pharos.proxy.metrics.MetricsWriter;
@@ -46,7 +47,7 @@ final class ServerMetrics implements MetricsRegistry.Collector {
         listeners.forEach((n, m) -> m.latency().writeSamples(out, "pharos_http_request_duration_seconds", "listener", n));
 
         Map<String, Cluster> clusters = server.clusters();
-        backendCounter(out, clusters, "pharos_backend_requests_total", "Requests (HTTP) or connections (TCP) sent to the backend", Backend::requests);
+        backendCounter(out, clusters, "pharos_backend_requests_total", "Requests (HTTP) or connections (TCP) sent to the backend", b -> b.stats().requests());
         out.family("pharos_backend_responses_total", "counter", "HTTP responses from the backend, by status class");
         forEachMember(clusters, (c, m) -> {
             for (int k = 1; k <= 5; k++) {
@@ -55,15 +56,15 @@ final class ServerMetrics implements MetricsRegistry.Collector {
             }
         });
         backendGauge(out, clusters, "pharos_backend_in_flight", "Requests or connections in flight", m -> m.backend().inFlight());
-        backendCounter(out, clusters, "pharos_backend_failures_total", "Connect failures, resets, timeouts and bad responses", Backend::failures);
-        backendCounter(out, clusters, "pharos_backend_connections_opened_total", "Connections opened to the backend", Backend::connectionsOpened);
+        backendCounter(out, clusters, "pharos_backend_failures_total", "Connect failures, resets, timeouts and bad responses", b -> b.stats().failures());
+        backendCounter(out, clusters, "pharos_backend_connections_opened_total", "Connections opened to the backend", b -> b.stats().connectionsOpened());
         backendCounter(out, clusters, "pharos_backend_sent_bytes_total", "Body (HTTP) or stream (TCP) bytes sent to the backend", b -> b.stats().bytesSent());
         backendCounter(out, clusters, "pharos_backend_received_bytes_total", "Body (HTTP) or stream (TCP) bytes received from the backend", b -> b.stats().bytesReceived());
         backendCounter(out, clusters, "pharos_backend_retries_total", "Requests (HTTP) or connections (TCP) tried here after failing on another backend", b -> b.stats().retries());
         backendCounter(out, clusters, "pharos_backend_h2_streams_total", "HTTP/2 streams opened to this backend (clusters with protocol = h2)", b -> b.stats().h2Streams());
         backendCounter(out, clusters, "pharos_backend_ejections_total", "Times the backend was ejected (outlier detection)", b -> b.stats().ejections());
         out.family("pharos_backend_response_seconds", "histogram", "Time from a request sent to the backend to its response head (HTTP)");
-        forEachMember(clusters, (c, m) -> m.backend().stats().responseTime().writeSamples(out, "pharos_backend_response_seconds",
+        forEachMember(clusters, (c, m) -> LatencyHistogram.writeSamples(out, m.backend().stats().responseTime(), "pharos_backend_response_seconds",
                 "cluster", c, "backend", m.backend().name()));
         backendGauge(out, clusters, "pharos_backend_weight", "Effective weight (operator override or config)", ClusterMember::weight);
         out.family("pharos_backend_state", "gauge", "1 for the backend's current state");

@@ -109,7 +109,7 @@ class AdminApiIT {
     void withATokenEveryRequestNeedsTheBearerToken() throws Exception {
         start();
         String token = "s3cret-token-0123456789";
-        try (AdminServer guarded = AdminServer.start(new AdminConfig(new HostPort("127.0.0.1", 0), Optional.of(token), Optional.empty()), h.runtime())) {
+        try (AdminServer guarded = AdminServer.start(new AdminConfig(new HostPort("127.0.0.1", 0), Optional.of(token), Optional.empty()), h.runtime(), h.runtime())) {
             var client = java.net.http.HttpClient.newHttpClient();
             String base = "http://127.0.0.1:" + guarded.localAddress().getPort();
             for (String path : List.of("/healthz", "/status", "/metrics", "/clusters/app")) {

@@ -5,6 +5,7 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import io.pharos.proxy.config.ConfigLoader;
 import io.pharos.proxy.l7.HttpProxyInitializer;
 import io.pharos.proxy.l7.ListenerContext;
+import io.pharos.proxy.lb.ConfiguredLoadBalancerFactory;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -17,7 +18,8 @@ class PriorKnowledgeDetectorTest {
     private static HttpProxyInitializer h1() throws Exception {
         var config = ConfigLoader.parse("pharos { listeners = [ { name = w, listen = \"127.0.0.1:0\", cluster = c } ]\n"
                 + " clusters { c { backends = [ { name = b, address = \"127.0.0.1:9\" } ] } } }");
-        ListenerContext ctx = new ListenerContext("w", new io.pharos.proxy.cluster.Cluster(config.clusters().get("c"), System::nanoTime),
+        ListenerContext ctx = new ListenerContext("w", new io.pharos.proxy.cluster.Cluster(config.clusters().get("c"), System::nanoTime,
+                ConfiguredLoadBalancerFactory::of),
                 config.http(), false);
         return new HttpProxyInitializer(ctx, loop -> null);
     }

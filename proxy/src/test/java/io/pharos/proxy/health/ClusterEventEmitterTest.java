@@ -5,6 +5,7 @@ import io.pharos.health.event.HealthEvent;
 import io.pharos.proxy.cluster.Cluster;
 import io.pharos.proxy.config.ConfigLoader;
 import io.pharos.proxy.config.PharosConfig;
+import io.pharos.proxy.lb.ConfiguredLoadBalancerFactory;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -35,7 +36,7 @@ class ClusterEventEmitterTest {
     void backendFlipsThenCountThenClusterDownAndRecovered() throws Exception {
         PharosConfig config = config("""
                 { name = a, address = "127.0.0.1:1" }, { name = b, address = "127.0.0.1:2" }""");
-        Cluster cluster = new Cluster(config.clusters().get("app"), System::nanoTime);
+        Cluster cluster = new Cluster(config.clusters().get("app"), System::nanoTime, ConfiguredLoadBalancerFactory::of);
         CapturingPublisher publisher = new CapturingPublisher();
         ClusterEventEmitter emitter = new ClusterEventEmitter("primary", publisher, () -> 42L);
         cluster.addListener(emitter);

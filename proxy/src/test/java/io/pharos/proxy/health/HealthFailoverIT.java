@@ -180,9 +180,9 @@ class HealthFailoverIT {
 
             // no request is sent to it any more: the proxy's count of requests to b2 stands still
             Thread.sleep(200);
-            long toB2 = proxySide("b2").requests();
+            long toB2 = proxySide("b2").stats().requests();
             load.awaitMore(300);
-            assertEquals(toB2, proxySide("b2").requests(), "requests sent to b2 after it was marked down");
+            assertEquals(toB2, proxySide("b2").stats().requests(), "requests sent to b2 after it was marked down");
 
             int servedBefore = b2.requests.get();
             b2.start();
@@ -213,7 +213,7 @@ class HealthFailoverIT {
             assertEquals(200, r.statusCode(), r.body());
         }
         assertEquals(0, b1.requests.get());
-        assertTrue(proxySide("b1").failures() >= 3, "b1 was tried: " + proxySide("b1").failures());
+        assertTrue(proxySide("b1").stats().failures() >= 3, "b1 was tried: " + proxySide("b1").stats().failures());
 
         b1.start();
         b1.resetRequests = true;
@@ -304,7 +304,7 @@ class HealthFailoverIT {
         for (int i = 0; i < 9; i++) {
             assertEquals(200, send(HttpRequest.newBuilder(uri("/ok")).GET()).statusCode());
         }
-        assertTrue(proxySide("b1").failures() >= 3, "b1 tried: " + proxySide("b1").failures());
+        assertTrue(proxySide("b1").stats().failures() >= 3, "b1 tried: " + proxySide("b1").stats().failures());
     }
 
     @Test
@@ -327,7 +327,7 @@ class HealthFailoverIT {
                 assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
             }
         }
-        assertTrue(proxySide("b1").failures() >= 2);
+        assertTrue(proxySide("b1").stats().failures() >= 2);
         Await.until(Duration.ofSeconds(20), "ejection events", () -> events.size() >= 2);
         assertEquals(List.of(
                 "BACKEND_STATE app/b1 unknown->ejected (ejected: 2 consecutive gateway failures (for 60000 ms)) 2/3",

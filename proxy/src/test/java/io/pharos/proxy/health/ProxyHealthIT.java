@@ -11,6 +11,7 @@ import io.pharos.health.testing.Await;
 import io.pharos.proxy.cluster.Backend;
 import io.pharos.proxy.cluster.Cluster;
 import io.pharos.proxy.config.PharosConfig;
+import io.pharos.proxy.lb.ConfiguredLoadBalancerFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -56,7 +57,7 @@ class ProxyHealthIT {
                   active { type = http, path = "/healthz", interval = 200ms, fast-interval = 100ms, timeout = 500ms, rise = 2, fall = 2 }
                   passive { consecutive-failures = 3, base-ejection-time = 1s, max-ejection-percent = 50 }
                 }""");
-        cluster = new Cluster(config.clusters().get("app"), System::nanoTime);
+        cluster = new Cluster(config.clusters().get("app"), System::nanoTime, ConfiguredLoadBalancerFactory::of);
         health = ProxyHealth.create("primary", loops, NioSocketChannel::new, control, publisher);
         control.submit(() -> health.attach(cluster)).get();
     }

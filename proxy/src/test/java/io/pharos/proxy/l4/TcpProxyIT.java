@@ -75,7 +75,7 @@ class TcpProxyIT {
             assertEquals(splice ? 2 : 0, SpliceStats.splicedConnections() - splicedBefore,
                     "connections relayed with splice");
             var dead = h.server().cluster("db").snapshot().member("dead").backend();
-            assertTrue(dead.failures() >= 1, "the refused connect was counted");
+            assertTrue(dead.stats().failures() >= 1, "the refused connect was counted");
         }
     }
 }

@@ -8,9 +8,10 @@ import io.pharos.proxy.config.ConfigLoader;
 import io.pharos.proxy.config.PharosConfig;
 import io.pharos.proxy.config.PharosConfig.ShutdownConfig;
 import io.pharos.proxy.health.ProxyHealth;
+import io.pharos.proxy.lb.ConfiguredLoadBalancerFactory;
 import io.pharos.proxy.metrics.AccessLog;
 import io.pharos.proxy.metrics.ListenerMetrics;
-import io.pharos.proxy.server.Transport;
+import io.pharos.proxy.transport.Transport;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -40,7 +41,7 @@ final class EmbeddedProxy implements AutoCloseable {
         }
         PharosConfig config = ConfigLoader.parse("pharos { " + pharosExtra + "\n listeners = [ { name = web, listen = \"127.0.0.1:0\", cluster = app } ]\n"
                 + " clusters { app { backends = [ " + b + " ]\n " + clusterExtra + " } } }");
-        cluster = new Cluster(config.clusters().get("app"), System::nanoTime);
+        cluster = new Cluster(config.clusters().get("app"), System::nanoTime, ConfiguredLoadBalancerFactory::of);
         metrics = new ListenerMetrics("web", List.of(), System::nanoTime, AccessLog.disabled());
         listener = new ListenerContext("web", cluster, config.http(), false, ProxyHealth.none(), metrics,
                 ShutdownConfig.DEFAULT_DRAIN_TIMEOUT, observer);

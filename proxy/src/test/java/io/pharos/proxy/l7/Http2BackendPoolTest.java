@@ -8,7 +8,7 @@ import io.pharos.health.config.HostPort;
 import io.pharos.proxy.cluster.Backend;
 import io.pharos.proxy.config.ConfigLoader;
 import io.pharos.proxy.config.PharosConfig.ClusterConfig;
-import io.pharos.proxy.server.Transport;
+import io.pharos.proxy.transport.Transport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 

@@ -15,11 +15,11 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.pharos.health.testing.Await;
 import io.pharos.proxy.cluster.Backend;
-import io.pharos.proxy.server.Transport;
 import io.pharos.proxy.testing.Http2TestBackend;
 import io.pharos.proxy.testing.ProxyHarness;
 import io.pharos.proxy.testing.ProxyProcess;
 import io.pharos.proxy.tls.TestPki;
+import io.pharos.proxy.transport.Transport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -114,9 +114,9 @@ class Http2UpstreamIT {
                 assertTrue(b1.connections() <= 4, "backend connections: " + b1.connections());
                 Backend b = backend(h, "b1");
                 assertEquals(n, b.stats().h2Streams());
-                assertEquals(b1.connections(), b.connectionsOpened());
+                assertEquals(b1.connections(), b.stats().connectionsOpened());
                 assertTrue(b.connections().size() >= 1 && b.connections().size() <= b1.connections(), "open: " + b.connections().size());
-                assertEquals(0, b.failures());
+                assertEquals(0, b.stats().failures());
                 // request headers arrived as HTTP/2 demands: no connection-specific fields
                 for (var hs : b1.seen()) {
                     for (String banned : List.of("connection", "keep-alive", "transfer-encoding", "upgrade", "host", "proxy-connection")) {
@@ -282,7 +282,7 @@ class Http2UpstreamIT {
                 }
                 assertEquals(40, b1.streams());
                 assertTrue(b1.maxOpenStreams() <= 4, "streams open at once on a connection: " + b1.maxOpenStreams());
-                assertEquals(0, backend(h, "b1").failures());
+                assertEquals(0, backend(h, "b1").stats().failures());
             } finally {
                 b1.close();
             }
@@ -421,7 +421,7 @@ class Http2UpstreamIT {
                 HttpResponse<byte[]> r = send(HttpRequest.newBuilder(URI.create(h.url("/"))).timeout(Duration.ofSeconds(30)).build());
                 assertEquals(502, r.statusCode());
                 assertTrue(new String(r.body()).contains("did not choose h2 by ALPN"), new String(r.body()));
-                assertTrue(backend(h, "b1").failures() >= 1);
+                assertTrue(backend(h, "b1").stats().failures() >= 1);
             } finally {
                 h1Only.close().sync();
             }
@@ -451,7 +451,7 @@ class Http2UpstreamIT {
                 HttpResponse<byte[]> r = send(HttpRequest.newBuilder(URI.create(h.url("/"))).timeout(Duration.ofSeconds(30)).build());
                 assertEquals(502, r.statusCode());
                 assertTrue(new String(r.body()).contains("sent no HTTP/2 SETTINGS within 300 ms"), new String(r.body()));
-                assertEquals(1, backend(h, "b1").failures());
+                assertEquals(1, backend(h, "b1").stats().failures());
                 Await.until(Duration.ofSeconds(30), "the silent connection to close", () -> backend(h, "b1").connections().isEmpty());
             } finally {
                 silent.close();

@@ -1,7 +1,7 @@
 package io.pharos.proxy.l7;
 
 import io.pharos.proxy.cluster.Backend;
-import io.pharos.proxy.server.ReloadResult;
+import io.pharos.proxy.config.ReloadResult;
 import io.pharos.proxy.testing.ProxyProcess;
 import io.pharos.proxy.testing.RawHttp;
 import io.pharos.proxy.testing.RuntimeHarness;

@@ -75,7 +75,7 @@ class HttpProxyIT {
         }
         assertEquals(50, b.requests());
         assertEquals(1, b.connections(), "one pooled backend connection served every request");
-        assertEquals(1, h.server().cluster("app").snapshot().member("b1").backend().connectionsOpened());
+        assertEquals(1, h.server().cluster("app").snapshot().member("b1").backend().stats().connectionsOpened());
     }
 
     @Test

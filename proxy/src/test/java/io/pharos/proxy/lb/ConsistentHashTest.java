@@ -3,6 +3,8 @@ package io.pharos.proxy.lb;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.pharos.proxy.cluster.Backend;
+import io.pharos.proxy.cluster.LoadBalancer;
+import io.pharos.proxy.cluster.PickContext;
 import io.pharos.proxy.config.PharosConfig.Algorithm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

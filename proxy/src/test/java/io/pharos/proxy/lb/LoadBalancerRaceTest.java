@@ -6,6 +6,7 @@ import io.pharos.proxy.cluster.Backend;
 import io.pharos.proxy.cluster.Cluster;
 import io.pharos.proxy.cluster.ClusterMember;
 import io.pharos.proxy.cluster.ClusterSnapshot;
+import io.pharos.proxy.cluster.PickContext;
 import io.pharos.proxy.config.ConfigLoader;
 import io.pharos.proxy.config.PharosConfig;
 import io.pharos.proxy.config.PharosConfig.Algorithm;
@@ -39,7 +40,7 @@ class LoadBalancerRaceTest {
     @ParameterizedTest
     @EnumSource(Algorithm.class)
     void picksStayInTheLiveSnapshotWhileWritersSwapIt(Algorithm algorithm) throws Exception {
-        Cluster cluster = new Cluster(config(algorithm).clusters().get("app"), System::nanoTime);
+        Cluster cluster = new Cluster(config(algorithm).clusters().get("app"), System::nanoTime, ConfiguredLoadBalancerFactory::of);
         AtomicReference<String> failure = new AtomicReference<>();
         AtomicLong picks = new AtomicLong();
         CountDownLatch writerDone = new CountDownLatch(1);

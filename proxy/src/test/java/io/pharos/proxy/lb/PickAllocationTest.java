@@ -5,6 +5,9 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.pharos.health.HealthState;
 import io.pharos.proxy.cluster.Backend;
 import io.pharos.proxy.cluster.ClusterMember;
+import io.pharos.proxy.cluster.LoadBalancer;
+import io.pharos.proxy.cluster.LoadBalancerFactory;
+import io.pharos.proxy.cluster.PickContext;
 import io.pharos.proxy.config.PharosConfig.Algorithm;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -41,7 +44,7 @@ class PickAllocationTest {
         }
         List<LoadBalancer> balancers = new ArrayList<>();
         for (String key : new String[] {"header:X-User", "cookie:session", "source-ip"}) {
-            balancers.add(LoadBalancerFactory.of(config(algorithm, key, 50, Duration.ofSeconds(10)), clock::get)
+            balancers.add(ConfiguredLoadBalancerFactory.of(config(algorithm, key, 50, Duration.ofSeconds(10)), clock::get)
                     .newLoadBalancer(null, members));
         }
         HttpHeaders[] headers = new HttpHeaders[64];

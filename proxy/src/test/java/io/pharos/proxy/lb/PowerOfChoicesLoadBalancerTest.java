@@ -1,6 +1,9 @@
 package io.pharos.proxy.lb;
 
 import io.pharos.proxy.cluster.Backend;
+import io.pharos.proxy.cluster.LoadBalancer;
+import io.pharos.proxy.cluster.LoadBalancerFactory;
+import io.pharos.proxy.cluster.PickContext;
 import io.pharos.proxy.config.PharosConfig.Algorithm;
 import org.junit.jupiter.api.Test;
 
@@ -46,7 +49,7 @@ class PowerOfChoicesLoadBalancerTest {
     void peakEwmaMovesTrafficAwayFromABackendWhoseLatencyRises() {
         AtomicLong clock = new AtomicLong(1_000_000_000L);
         List<Backend> backends = backends(3);
-        LoadBalancer lb = LoadBalancerFactory.of(config(Algorithm.PEAK_EWMA), clock::get).newLoadBalancer(null, members(backends));
+        LoadBalancer lb = ConfiguredLoadBalancerFactory.of(config(Algorithm.PEAK_EWMA), clock::get).newLoadBalancer(null, members(backends));
         long ms = TimeUnit.MILLISECONDS.toNanos(1);
         for (Backend b : backends) {
             b.recordLatencyNanos(10 * ms, clock.get());
@@ -76,7 +79,7 @@ class PowerOfChoicesLoadBalancerTest {
     void peakEwmaWeighsLatencyByInFlight() {
         AtomicLong clock = new AtomicLong(1_000_000_000L);
         List<Backend> backends = backends(2);
-        LoadBalancer lb = LoadBalancerFactory.of(config(Algorithm.PEAK_EWMA), clock::get).newLoadBalancer(null, members(backends));
+        LoadBalancer lb = ConfiguredLoadBalancerFactory.of(config(Algorithm.PEAK_EWMA), clock::get).newLoadBalancer(null, members(backends));
         long ms = TimeUnit.MILLISECONDS.toNanos(1);
         backends.get(0).recordLatencyNanos(10 * ms, clock.get());
         backends.get(1).recordLatencyNanos(30 * ms, clock.get());

@@ -3,6 +3,8 @@ package io.pharos.proxy.lb;
 import io.pharos.health.HealthState;
 import io.pharos.proxy.cluster.Backend;
 import io.pharos.proxy.cluster.ClusterMember;
+import io.pharos.proxy.cluster.LoadBalancer;
+import io.pharos.proxy.cluster.PickContext;
 import io.pharos.proxy.config.PharosConfig.Algorithm;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;

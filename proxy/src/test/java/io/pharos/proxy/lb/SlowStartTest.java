@@ -3,6 +3,9 @@ package io.pharos.proxy.lb;
 import io.pharos.health.HealthState;
 import io.pharos.proxy.cluster.Backend;
 import io.pharos.proxy.cluster.ClusterMember;
+import io.pharos.proxy.cluster.LoadBalancer;
+import io.pharos.proxy.cluster.LoadBalancerFactory;
+import io.pharos.proxy.cluster.PickContext;
 import io.pharos.proxy.config.PharosConfig.Algorithm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -34,7 +37,7 @@ class SlowStartTest {
         List<ClusterMember> members = List.of(
                 new ClusterMember(b.get(0), 100, HealthState.HEALTHY, T0 - 3600 * SECOND),
                 new ClusterMember(b.get(1), 100, HealthState.HEALTHY, T0));
-        LoadBalancer lb = LoadBalancerFactory.of(config(algorithm, 50, Duration.ofSeconds(10)), clock::get)
+        LoadBalancer lb = ConfiguredLoadBalancerFactory.of(config(algorithm, 50, Duration.ofSeconds(10)), clock::get)
                 .newLoadBalancer(null, members);
 
         // factor 0.1 at 0 s, 0.55 at 5 s, 1 from 10 s: share f / (1 + f)
@@ -52,7 +55,7 @@ class SlowStartTest {
         List<ClusterMember> members = List.of(
                 new ClusterMember(b.get(0), 100, HealthState.HEALTHY, T0),
                 new ClusterMember(b.get(1), 100, HealthState.HEALTHY, T0));
-        LoadBalancer lb = LoadBalancerFactory.of(config(Algorithm.RANDOM, 50, Duration.ofSeconds(10)), clock::get)
+        LoadBalancer lb = ConfiguredLoadBalancerFactory.of(config(Algorithm.RANDOM, 50, Duration.ofSeconds(10)), clock::get)
                 .newLoadBalancer(null, members);
         assertShare(Algorithm.RANDOM, lb, b.get(1), 0.5);
     }
@@ -64,7 +67,7 @@ class SlowStartTest {
         List<ClusterMember> members = List.of(
                 new ClusterMember(b.get(0), 100, HealthState.HEALTHY, T0 - 3600 * SECOND),
                 new ClusterMember(b.get(1), 100, HealthState.HEALTHY, T0));
-        LoadBalancer ramping = LoadBalancerFactory.of(config(Algorithm.MAGLEV, 50, Duration.ofSeconds(10)), clock::get)
+        LoadBalancer ramping = ConfiguredLoadBalancerFactory.of(config(Algorithm.MAGLEV, 50, Duration.ofSeconds(10)), clock::get)
                 .newLoadBalancer(null, members);
         LoadBalancer steady = build(config(Algorithm.MAGLEV), members);
         PickContext ctx = plain();

@@ -7,6 +7,9 @@ import io.pharos.health.HealthState;
 import io.pharos.health.config.HostPort;
 import io.pharos.proxy.cluster.Backend;
 import io.pharos.proxy.cluster.ClusterMember;
+import io.pharos.proxy.cluster.LoadBalancer;
+import io.pharos.proxy.cluster.LoadBalancerFactory;
+import io.pharos.proxy.cluster.PickContext;
 import io.pharos.proxy.config.PharosConfig.Algorithm;
 import io.pharos.proxy.config.PharosConfig.BalancerConfig;
 import io.pharos.proxy.config.PharosConfig.HashKey;
@@ -70,7 +73,7 @@ final class TestMembers {
     }
 
     static LoadBalancer build(BalancerConfig config, List<ClusterMember> members) {
-        return LoadBalancerFactory.of(config).newLoadBalancer(null, members);
+        return ConfiguredLoadBalancerFactory.of(config).newLoadBalancer(null, members);
     }
 
     static PickContext plain() {

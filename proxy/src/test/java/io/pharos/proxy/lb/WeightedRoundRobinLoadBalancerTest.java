@@ -1,6 +1,9 @@
 package io.pharos.proxy.lb;
 
 import io.pharos.proxy.cluster.Backend;
+import io.pharos.proxy.cluster.LoadBalancer;
+import io.pharos.proxy.cluster.LoadBalancerFactory;
+import io.pharos.proxy.cluster.PickContext;
 import io.pharos.proxy.config.PharosConfig.Algorithm;
 import org.junit.jupiter.api.Test;
 
@@ -59,7 +62,7 @@ class WeightedRoundRobinLoadBalancerTest {
     @Test
     void rebuildKeepsCursorSoRotationContinues() {
         List<Backend> backends = backends(2);
-        LoadBalancerFactory factory = LoadBalancerFactory.of(config(Algorithm.WEIGHTED_ROUND_ROBIN));
+        LoadBalancerFactory factory = ConfiguredLoadBalancerFactory.of(config(Algorithm.WEIGHTED_ROUND_ROBIN));
         LoadBalancer first = factory.newLoadBalancer(null, members(backends, 1, 1));
         PickContext ctx = plain();
         int a = indexOf(backends, first.pick(ctx.reset(null, null)));

@@ -1,5 +1,6 @@
 package io.pharos.proxy.metrics;
 
+import io.pharos.proxy.cluster.BucketedLatency;
 import io.pharos.proxy.testing.PrometheusText;
 import org.junit.jupiter.api.Test;
 
@@ -10,7 +11,7 @@ class BucketedLatencyTest {
     private static PrometheusText scrape(BucketedLatency l) {
         MetricsWriter out = new MetricsWriter();
         out.family("t_seconds", "histogram", "test");
-        l.writeSamples(out, "t_seconds", "backend", "b");
+        LatencyHistogram.writeSamples(out, l, "t_seconds", "backend", "b");
         return PrometheusText.parse(out.text());
     }
 

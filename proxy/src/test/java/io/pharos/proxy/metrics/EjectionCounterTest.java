@@ -4,6 +4,7 @@ import io.pharos.proxy.cluster.Backend;
 import io.pharos.proxy.cluster.Cluster;
 import io.pharos.proxy.config.ConfigLoader;
 import io.pharos.proxy.config.PharosConfig;
+import io.pharos.proxy.lb.ConfiguredLoadBalancerFactory;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -14,7 +15,7 @@ class EjectionCounterTest {
     void countsEachEntryIntoTheEjectedState() throws Exception {
         PharosConfig c = ConfigLoader.parse("pharos { listeners = [ { name = w, listen = \"127.0.0.1:0\", cluster = app } ]\n"
                 + " clusters { app { backends = [ { name = a, address = \"127.0.0.1:1\" }, { name = b, address = \"127.0.0.1:2\" } ] } } }");
-        Cluster app = new Cluster(c.clusters().get("app"), System::nanoTime);
+        Cluster app = new Cluster(c.clusters().get("app"), System::nanoTime, ConfiguredLoadBalancerFactory::of);
         app.addListener(EjectionCounter.INSTANCE);
         Backend a = app.snapshot().member("a").backend();
         Backend b = app.snapshot().member("b").backend();

@@ -3,6 +3,7 @@ package io.pharos.proxy.server;
 import io.pharos.proxy.cluster.Backend;
 import io.pharos.proxy.cluster.Cluster;
 import io.pharos.proxy.config.PharosConfig.ListenerConfig;
+import io.pharos.proxy.config.ReloadResult;
 import io.pharos.proxy.testing.ProxyProcess;
 import io.pharos.proxy.testing.RawHttp;
 import io.pharos.proxy.testing.RuntimeHarness;
@@ -149,14 +150,14 @@ class ConfigApplierIT {
             }
         }
         assertTrue(within(Duration.ofSeconds(10), () -> h.runtime().server().idleBackendConnections() == 2));
-        long requests = before.requests();
+        long requests = before.stats().requests();
         int b1Connections = b1.connections();
 
         ReloadResult r = reload(oneLoop(config("", web(port), h.backendsHocon("b1").replace("}", ", weight = 50 }"))));
         assertTrue(r.ok(), r.toString());
         assertSame(before, app.snapshot().member("b1").backend());
         assertEquals(50, app.snapshot().member("b1").weight());
-        assertEquals(requests, before.requests());
+        assertEquals(requests, before.stats().requests());
         assertTrue(gone.isRemoved());
         assertTrue(within(Duration.ofSeconds(10), () -> h.runtime().server().idleBackendConnections() == 1), "b2's pooled connection closed");
         try (RawHttp c = new RawHttp(port)) {
@@ -165,7 +166,7 @@ class ConfigApplierIT {
             }
         }
         assertEquals(b1Connections, b1.connections(), "b1's pooled connection was reused");
-        assertEquals(requests + 5, before.requests());
+        assertEquals(requests + 5, before.stats().requests());
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.pharos.proxy.server;
 import io.pharos.proxy.cluster.Cluster;
 import io.pharos.proxy.config.ConfigLoader;
 import io.pharos.proxy.config.PharosConfig;
+import io.pharos.proxy.lb.ConfiguredLoadBalancerFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -60,7 +61,7 @@ class OperatorOverridesTest {
     void applyToSetsOverridesAndDropsBackendsThatAreGone() throws Exception {
         PharosConfig c = ConfigLoader.parse("pharos { listeners = [ { name = w, listen = \"127.0.0.1:0\", cluster = app } ]\n"
                 + " clusters { app { backends = [ { name = a, address = \"127.0.0.1:1\" }, { name = b, address = \"127.0.0.1:2\" } ] } } }");
-        Cluster app = new Cluster(c.clusters().get("app"), System::nanoTime);
+        Cluster app = new Cluster(c.clusters().get("app"), System::nanoTime, ConfiguredLoadBalancerFactory::of);
         OperatorOverrides o = new OperatorOverrides(Optional.empty());
         o.put("app", "a", new OperatorOverrides.Override(true, OptionalInt.of(3)));
         o.put("app", "gone", new OperatorOverrides.Override(true, OptionalInt.empty()));

@@ -7,6 +7,7 @@ import io.pharos.proxy.testing.ProxyProcess;
 import io.pharos.proxy.testing.RawHttp;
 import io.pharos.proxy.testing.RuntimeHarness;
 import io.pharos.proxy.testing.TestBackend;
+import io.pharos.proxy.transport.Transport;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
@@ -79,7 +80,7 @@ class ReloadIT {
 
     @Test
     void fiftyReloadsUnderLoadDropNothingAndAnInvalidConfigKeepsTheOldOne() throws Exception {
-        EventLoopGroup group = io.pharos.proxy.server.Transport.best().newGroup(1, "test-backends");
+        EventLoopGroup group = Transport.best().newGroup(1, "test-backends");
         TestBackend b1 = TestBackend.start("b1", group);
         TestBackend b2 = TestBackend.start("b2", group);
         TestBackend b3 = TestBackend.start("b3", group);

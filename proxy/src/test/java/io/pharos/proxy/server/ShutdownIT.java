@@ -6,6 +6,7 @@ import io.pharos.proxy.testing.LoadGenerator;
 import io.pharos.proxy.testing.ProxyProcess;
 import io.pharos.proxy.testing.RawHttp;
 import io.pharos.proxy.testing.TestBackend;
+import io.pharos.proxy.transport.Transport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

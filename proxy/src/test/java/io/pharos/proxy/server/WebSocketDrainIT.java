@@ -1,6 +1,7 @@
 package io.pharos.proxy.server;
 
 import io.pharos.health.testing.Await;
+import io.pharos.proxy.admin.AdminActions;
 import io.pharos.proxy.config.ConfigLoader;
 import io.pharos.proxy.testing.ProxyHarness;
 import io.pharos.proxy.testing.RawHttp;
@@ -127,14 +128,14 @@ class WebSocketDrainIT {
                 int port = runtime.server().listener("web").localAddress().getPort();
                 try (WebSocketEcho.Client ws = new WebSocketEcho.Client(port)) {
                     assertEquals("echo:one", ws.echo("one"));
-                    assertEquals(ProxyRuntime.Outcome.OK, runtime.drainAsync("ws", "echo", Optional.empty()).get(10, TimeUnit.SECONDS));
+                    assertEquals(AdminActions.Outcome.OK, runtime.drainAsync("ws", "echo", Optional.empty()).get(10, TimeUnit.SECONDS));
                     // drained without a deadline: in-flight work, the relay included, goes on
                     assertEquals("echo:drained", ws.echo("drained"));
                     try (RawHttp fresh = new RawHttp(port)) {
                         fresh.send("GET /ws HTTP/1.1\r\nHost: x\r\n\r\n");
                         assertEquals(503, fresh.read().status(), "no new requests to the drained backend");
                     }
-                    assertEquals(ProxyRuntime.Outcome.OK,
+                    assertEquals(AdminActions.Outcome.OK,
                             runtime.drainAsync("ws", "echo", Optional.of(Duration.ofMillis(500))).get(10, TimeUnit.SECONDS));
                     ws.closed().get(20, TimeUnit.SECONDS);
                     Await.until(Duration.ofSeconds(20), "backend side of the WebSocket closed", () -> echo.openConnections() == 0);

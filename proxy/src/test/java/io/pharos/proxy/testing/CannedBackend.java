@@ -11,7 +11,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
-import io.pharos.proxy.server.Transport;
+import io.pharos.proxy.transport.Transport;
 
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;

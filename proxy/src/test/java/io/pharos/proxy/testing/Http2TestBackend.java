@@ -30,7 +30,7 @@ import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.util.ReferenceCountUtil;
-import io.pharos.proxy.server.Transport;
+import io.pharos.proxy.transport.Transport;
 
 import java.net.InetSocketAddress;
 import java.nio.file.Path;

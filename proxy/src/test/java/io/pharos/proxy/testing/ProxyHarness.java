@@ -4,7 +4,7 @@ import io.netty.channel.EventLoopGroup;
 import io.pharos.proxy.config.ConfigLoader;
 import io.pharos.proxy.config.PharosConfig;
 import io.pharos.proxy.server.PharosServer;
-import io.pharos.proxy.server.Transport;
+import io.pharos.proxy.transport.Transport;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -6,7 +6,7 @@ import io.pharos.proxy.admin.AdminServer;
 import io.pharos.proxy.config.ConfigLoader;
 import io.pharos.proxy.config.PharosConfig;
 import io.pharos.proxy.server.ProxyRuntime;
-import io.pharos.proxy.server.Transport;
+import io.pharos.proxy.transport.Transport;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -76,7 +76,7 @@ public final class RuntimeHarness implements AutoCloseable {
         writeConfig(hocon);
         PharosConfig config = ConfigLoader.load(configFile);
         runtime = ProxyRuntime.start(config);
-        admin = AdminServer.start(config.admin(), runtime);
+        admin = AdminServer.start(config.admin(), runtime, runtime);
         return runtime;
     }
 

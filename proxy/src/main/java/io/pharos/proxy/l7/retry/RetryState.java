@@ -7,7 +7,7 @@ import io.pharos.proxy.cluster.Backend;
 import io.pharos.proxy.cluster.ClusterSnapshot;
 import io.pharos.proxy.config.PharosConfig.ClusterConfig;
 import io.pharos.proxy.config.PharosConfig.RetryConfig;
-import io.pharos.proxy.lb.PickContext;
+import io.pharos.proxy.cluster.PickContext;
 
 import java.net.SocketAddress;
 

@@ -3,6 +3,7 @@ package io.pharos.proxy.l7.retry;
 import io.pharos.proxy.cluster.Backend;
 import io.pharos.proxy.cluster.Cluster;
 import io.pharos.proxy.cluster.ClusterSnapshot;
+import io.pharos.proxy.lb.ConfiguredLoadBalancerFactory;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -2,6 +2,7 @@ package io.pharos.proxy.l7.retry;
 
 import io.pharos.proxy.cluster.Cluster;
 import io.pharos.proxy.config.ConfigLoader;
+import io.pharos.proxy.lb.ConfiguredLoadBalancerFactory;
 
 /** Round-robin clusters named {@code app} for the retry tests, their backends on unused loopback ports. */
 final class RetryTestClusters {
@@ -16,6 +17,6 @@ final class RetryTestClusters {
         }
         return new Cluster(ConfigLoader.parse("pharos {\n listeners = [ { name = web, listen = \"127.0.0.1:0\", protocol = http, cluster = app } ]\n"
                 + " clusters.app {\n balancer = round-robin\n backends = [ " + backends + " ]\n " + extra + "\n }\n}")
-                .clusters().get("app"), System::nanoTime);
+                .clusters().get("app"), System::nanoTime, ConfiguredLoadBalancerFactory::of);
     }
 }

@@ -1,4 +1,4 @@
-package io.pharos.proxy.lb;
+package io.pharos.proxy.cluster;
 
 import io.pharos.proxy.cluster.Backend;
 

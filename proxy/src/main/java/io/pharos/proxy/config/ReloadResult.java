@@ -1,4 +1,4 @@
-package io.pharos.proxy.server;
+package io.pharos.proxy.config;
 
 import java.time.Instant;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.pharos.proxy.server;
+package io.pharos.proxy.transport;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;

@@ -1,12 +1,19 @@
-package io.pharos.proxy.metrics;
+package io.pharos.proxy.cluster;
 
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Traffic counters of one backend, bumped by event loops without locks; they live as long as the
- * backend object (so across reloads that keep it). Read by the metrics reporter and the admin API.
+ * Every traffic counter of one backend, in one place: bumped by event loops without locks, read by
+ * the metrics reporter and the admin API. It lives as long as its {@link Backend} (so across reloads
+ * that keep it). The load-balancing inputs (in-flight count, latency EWMA) stay on the {@link Backend}.
  */
 public final class BackendStats {
+    /** Requests (L7) or connections (L4) started; written by event loops through {@link Backend#onStart()}. */
+    private final LongAdder requests = new LongAdder();
+    /** Backend connections opened; written by event loops. */
+    private final LongAdder connectionsOpened = new LongAdder();
+    /** Failures seen by the request path (connect failures, resets, timeouts, 5xx gateway errors). */
+    private final LongAdder failures = new LongAdder();
     private final LongAdder[] responses = {new LongAdder(), new LongAdder(), new LongAdder(), new LongAdder(), new LongAdder()};
     private final LongAdder bytesSent = new LongAdder();
     private final LongAdder bytesReceived = new LongAdder();
@@ -14,6 +21,19 @@ public final class BackendStats {
     private final LongAdder retries = new LongAdder();
     private final LongAdder h2Streams = new LongAdder();
     private final BucketedLatency responseTime = new BucketedLatency();
+
+    /** A request or connection started using this backend (counted by {@link Backend#onStart()}). */
+    void onRequest() {
+        requests.increment();
+    }
+
+    public void onConnectionOpened() {
+        connectionsOpened.increment();
+    }
+
+    public void onFailure() {
+        failures.increment();
+    }
 
     /** A response head from this backend with {@code status} (100..599) reached the client. */
     public void onResponse(int status) {
@@ -56,6 +76,18 @@ public final class BackendStats {
     /** An HTTP/2 stream to this backend was opened ({@code protocol = h2} clusters). */
     public void onH2Stream() {
         h2Streams.increment();
+    }
+
+    public long requests() {
+        return requests.sum();
+    }
+
+    public long connectionsOpened() {
+        return connectionsOpened.sum();
+    }
+
+    public long failures() {
+        return failures.sum();
     }
 
     public long h2Streams() {

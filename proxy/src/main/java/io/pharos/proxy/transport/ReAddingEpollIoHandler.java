@@ -1,4 +1,4 @@
-package io.pharos.proxy.server;
+package io.pharos.proxy.transport;
 
 import io.netty.channel.IoHandle;
 import io.netty.channel.IoHandler;
