@@ -1,5 +1,6 @@
 package io.pharos.gtm;
 
+import io.pharos.health.testing.Await;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
@@ -138,17 +139,8 @@ public final class BindServer implements AutoCloseable {
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("named.log").toFile()))
                 .start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                return false;
-            }
-            if (answersSoa()) {
-                return true;
-            }
-            Thread.sleep(50);
-        }
-        return false;
+        boolean settled = Await.within(Duration.ofSeconds(seconds), () -> !process.isAlive() || answersSoa());
+        return settled && process.isAlive();
     }
 
     private boolean answersSoa() {

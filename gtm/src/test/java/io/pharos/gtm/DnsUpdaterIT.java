@@ -1,11 +1,13 @@
 package io.pharos.gtm;
 
+import io.pharos.health.testing.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
@@ -95,11 +97,7 @@ class DnsUpdaterIT {
         bind.stop();
         CompletableFuture<DnsUpdater.Outcome> outcome = CompletableFuture.supplyAsync(() -> u.switchTo(Optional.empty(), "secondary"));
         try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (u.updateFailures() < 3 && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
-            assertTrue(u.updateFailures() >= 3, "failed attempts while BIND is down: " + u.updateFailures());
+            Await.value(Duration.ofSeconds(60), "3 failed attempts while BIND is down", u::updateFailures, n -> n >= 3);
             assertFalse(outcome.isDone());
             bind.launch();
             assertEquals(DnsUpdater.Kind.APPLIED, outcome.get(60, TimeUnit.SECONDS).kind());

@@ -1,5 +1,6 @@
 package io.pharos.gtm;
 
+import io.pharos.health.testing.Await;
 import io.pharos.proxy.testing.ProxyProcess;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -14,7 +15,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -36,17 +36,16 @@ class GtmEndToEndIT {
     /** Outputs of the processes started so far, for failure messages. */
     private final List<ProxyProcess> processes = new ArrayList<>();
 
-    private void await(String what, BooleanSupplier condition) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                StringBuilder out = new StringBuilder();
-                for (ProxyProcess p : processes) {
-                    out.append("\n--- pid ").append(p.pid()).append(" ---\n").append(p.output());
-                }
-                fail("timed out waiting for: " + what + out);
+    /** {@link Await#until} for a minute; a timeout also shows the output of every process started. */
+    private void await(String what, Await.Condition condition) throws Exception {
+        try {
+            Await.until(Duration.ofSeconds(60), what, condition);
+        } catch (AssertionError timedOut) {
+            StringBuilder out = new StringBuilder(String.valueOf(timedOut.getMessage()));
+            for (ProxyProcess p : processes) {
+                out.append("\n--- pid ").append(p.pid()).append(" ---\n").append(p.output());
             }
-            Thread.sleep(20);
+            throw new AssertionError(out.toString(), timedOut);
         }
     }
 

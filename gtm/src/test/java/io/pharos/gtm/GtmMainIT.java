@@ -1,11 +1,13 @@
 package io.pharos.gtm;
 
+import io.pharos.health.testing.Await;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -87,29 +89,26 @@ class GtmMainIT {
                     bind.port, BindServer.KEY_NAME, key, adminPort);
             Path conf = dir.resolve("gtm-ok.conf");
             Files.writeString(conf, text);
-            p = run(dir, "ok", "-c", conf.toString());
+            Process sidecar = run(dir, "ok", "-c", conf.toString());
+            p = sidecar;
             java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            // one minute for both waits together
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            String status = "";
-            while (!status.contains("\"active\":\"primary\",\"epoch\":1")) {
-                if (!p.isAlive()) {
-                    fail("sidecar exited with " + p.exitValue() + ": " + err(dir, "ok"));
+            Await.value(Duration.ofNanos(deadline - System.nanoTime()), "a status with primary active", () -> {
+                if (!sidecar.isAlive()) {
+                    fail("sidecar exited with " + sidecar.exitValue() + ": " + err(dir, "ok"));
                 }
-                assertTrue(System.nanoTime() < deadline, "no status with primary active: " + status);
-                Thread.sleep(50);
                 try {
-                    status = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + adminPort + "/status")).build(),
+                    return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + adminPort + "/status")).build(),
                             java.net.http.HttpResponse.BodyHandlers.ofString()).body();
                 } catch (java.io.IOException notYet) {
-                    status = "";
+                    return "";
                 }
-            }
+            }, status -> status.contains("\"active\":\"primary\",\"epoch\":1"));
             assertEquals(List.of("epoch=1 region=primary"), bind.txt("_pharos.app.example.test."));
             primary.stop();
-            while (!bind.addresses("app.example.test.").equals(List.of("127.0.0.3"))) {
-                assertTrue(System.nanoTime() < deadline, "no failover");
-                Thread.sleep(20);
-            }
+            Await.value(Duration.ofNanos(deadline - System.nanoTime()), "failover to secondary",
+                    () -> bind.addresses("app.example.test."), a -> a.equals(List.of("127.0.0.3")));
             p.destroy();
             assertTrue(p.waitFor(30, TimeUnit.SECONDS), "stops on SIGTERM");
             assertEquals(0, p.exitValue(), "SIGTERM is a clean stop");

@@ -2,6 +2,7 @@ package io.pharos.gtm;
 
 import io.pharos.health.event.HealthEvent;
 import io.pharos.health.event.ipc.EventRingWriter;
+import io.pharos.health.testing.Await;
 import org.agrona.concurrent.SystemEpochClock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -19,7 +20,6 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -31,6 +31,7 @@ import static org.junit.jupiter.api.Assertions.*;
 class GtmSidecarIT {
     private static final String APP = "app.example.test.";
     private static final String STATE = "_pharos.app.example.test.";
+    private static final Duration WAIT = Duration.ofSeconds(60);
 
     @TempDir
     Path dir;
@@ -61,16 +62,6 @@ class GtmSidecarIT {
         GtmSidecar s = GtmSidecar.start(GtmTestSupport.config(bind, bind.secret, primary.url(), secondary.url(), extra));
         toClose.add(s);
         return s;
-    }
-
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail("timed out waiting for: " + what);
-            }
-            Thread.sleep(20);
-        }
     }
 
     private boolean dnsIs(String address, String state) {
@@ -105,12 +96,12 @@ class GtmSidecarIT {
     @Test
     void failsOverFailsBackAutomaticallyAndKeepsTheAnswerWhenAllAreDown() throws Exception {
         GtmSidecar s = sidecar("failback = auto");
-        await("the sidecar writes the first state", () -> dnsIs("127.0.0.2", "epoch=1 region=primary"));
-        await("status shows primary active", () -> status(s, null).contains("\"active\":\"primary\",\"epoch\":1"));
+        Await.until(WAIT, "the sidecar writes the first state", () -> dnsIs("127.0.0.2", "epoch=1 region=primary"));
+        Await.until(WAIT, "status shows primary active", () -> status(s, null).contains("\"active\":\"primary\",\"epoch\":1"));
 
         long killed = System.nanoTime();
         primary.stop();
-        await("DNS points at secondary", () -> dnsIs("127.0.0.3", "epoch=2 region=secondary"));
+        Await.until(WAIT, "DNS points at secondary", () -> dnsIs("127.0.0.3", "epoch=2 region=secondary"));
         System.out.printf("failover: primary killed -> new answer from BIND in %d ms%n",
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed));
         String st = status(s, null);
@@ -118,13 +109,13 @@ class GtmSidecarIT {
         assertTrue(st.contains("consecutive failed rounds (connect refused)"), st);
 
         primary.start();
-        await("auto failback after M successes and min-hold", () -> dnsIs("127.0.0.2", "epoch=3 region=primary"));
+        Await.until(WAIT, "auto failback after M successes and min-hold", () -> dnsIs("127.0.0.2", "epoch=3 region=primary"));
 
         secondary.stop();
-        await("secondary down by the sidecar's probes",
+        Await.until(WAIT, "secondary down by the sidecar's probes",
                 () -> status(s, null).contains("\"name\":\"secondary\",\"priority\":1,\"status\":\"down\""));
         primary.stop();
-        await("all-down alert", () -> status(s, null).contains("\"alert\":\"every region is down; keeping primary"));
+        Await.until(WAIT, "all-down alert", () -> status(s, null).contains("\"alert\":\"every region is down; keeping primary"));
         assertTrue(dnsIs("127.0.0.2", "epoch=3 region=primary"), "the answer is kept, never emptied");
         String metrics = get(s, "/metrics", null).body();
         assertTrue(metrics.contains("pharos_gtm_alert 1"), metrics);
@@ -136,7 +127,7 @@ class GtmSidecarIT {
     @Test
     void manualFailbackWaitsForTheOperatorAndTheAdminEndpointChecksItsInput() throws Exception {
         GtmSidecar s = sidecar("failback = manual, admin { listen = \"127.0.0.1:0\", token = s3cret-s3cret-s3cret }");
-        await("first state", () -> dnsIs("127.0.0.2", "epoch=1 region=primary"));
+        Await.until(WAIT, "first state", () -> dnsIs("127.0.0.2", "epoch=1 region=primary"));
         assertEquals(401, get(s, "/status", null).statusCode());
         assertEquals(401, get(s, "/status", "wrong").statusCode());
         HttpResponse<String> noToken = send(s, "POST", "/failback", null);
@@ -144,9 +135,9 @@ class GtmSidecarIT {
         assertTrue(noToken.body().contains("\"error\""), noToken.body());
 
         primary.stop();
-        await("failover", () -> dnsIs("127.0.0.3", "epoch=2 region=secondary"));
+        Await.until(WAIT, "failover", () -> dnsIs("127.0.0.3", "epoch=2 region=secondary"));
         primary.start();
-        await("primary up again by the sidecar's probes",
+        Await.until(WAIT, "primary up again by the sidecar's probes",
                 () -> status(s, "s3cret-s3cret-s3cret").contains("\"name\":\"primary\",\"priority\":0,\"status\":\"up\""));
         String before = status(s, "s3cret-s3cret-s3cret");
         assertTrue(before.contains("\"active\":\"secondary\""), before);
@@ -163,12 +154,12 @@ class GtmSidecarIT {
         HttpResponse<String> back = send(s, "POST", "/failback", "s3cret-s3cret-s3cret");
         assertEquals(202, back.statusCode(), back.body());
         assertTrue(back.body().contains("\"to\":\"primary\""), back.body());
-        await("manual failback applied", () -> dnsIs("127.0.0.2", "epoch=3 region=primary"));
-        await("and confirmed by the sidecar", () -> status(s, "s3cret-s3cret-s3cret").contains("\"active\":\"primary\",\"epoch\":3,"));
+        Await.until(WAIT, "manual failback applied", () -> dnsIs("127.0.0.2", "epoch=3 region=primary"));
+        Await.until(WAIT, "and confirmed by the sidecar", () -> status(s, "s3cret-s3cret-s3cret").contains("\"active\":\"primary\",\"epoch\":3,"));
 
         HttpResponse<String> manual = send(s, "POST", "/failover?to=secondary", "s3cret-s3cret-s3cret");
         assertEquals(202, manual.statusCode(), manual.body());
-        await("manual failover applied", () -> dnsIs("127.0.0.3", "epoch=4 region=secondary"));
+        Await.until(WAIT, "manual failover applied", () -> dnsIs("127.0.0.3", "epoch=4 region=secondary"));
     }
 
     @Test
@@ -195,17 +186,17 @@ class GtmSidecarIT {
         try {
             GtmSidecar a = sidecar("failback = auto");
             GtmSidecar b = sidecar("failback = auto");
-            await("first state", () -> dnsIs("127.0.0.2", "epoch=1 region=primary"));
-            await("both follow epoch 1", () -> status(a, null).contains("\"epoch\":1") && status(b, null).contains("\"epoch\":1"));
+            Await.until(WAIT, "first state", () -> dnsIs("127.0.0.2", "epoch=1 region=primary"));
+            Await.until(WAIT, "both follow epoch 1", () -> status(a, null).contains("\"epoch\":1") && status(b, null).contains("\"epoch\":1"));
 
             primary.stop();
-            await("failover", () -> dnsIs("127.0.0.3", "epoch=2 region=secondary"));
-            await("both follow epoch 2", () -> status(a, null).contains("\"active\":\"secondary\",\"epoch\":2")
+            Await.until(WAIT, "failover", () -> dnsIs("127.0.0.3", "epoch=2 region=secondary"));
+            Await.until(WAIT, "both follow epoch 2", () -> status(a, null).contains("\"active\":\"secondary\",\"epoch\":2")
                     && status(b, null).contains("\"active\":\"secondary\",\"epoch\":2"));
 
             primary.start();
-            await("failback", () -> dnsIs("127.0.0.2", "epoch=3 region=primary"));
-            await("both follow epoch 3", () -> status(a, null).contains("\"active\":\"primary\",\"epoch\":3")
+            Await.until(WAIT, "failback", () -> dnsIs("127.0.0.2", "epoch=3 region=primary"));
+            Await.until(WAIT, "both follow epoch 3", () -> status(a, null).contains("\"active\":\"primary\",\"epoch\":3")
                     && status(b, null).contains("\"active\":\"primary\",\"epoch\":3"));
             String sa = get(a, "/metrics", null).body();
             String sb = get(b, "/metrics", null).body();
@@ -221,17 +212,17 @@ class GtmSidecarIT {
     @Test
     void bindDownDuringAFailoverIsRetriedAndAppliedWhenItReturns() throws Exception {
         GtmSidecar s = sidecar("failback = manual");
-        await("first state", () -> dnsIs("127.0.0.2", "epoch=1 region=primary"));
-        await("status follows it", () -> status(s, null).contains("\"active\":\"primary\",\"epoch\":1"));
+        Await.until(WAIT, "first state", () -> dnsIs("127.0.0.2", "epoch=1 region=primary"));
+        Await.until(WAIT, "status follows it", () -> status(s, null).contains("\"active\":\"primary\",\"epoch\":1"));
         bind.stop();
         primary.stop();
-        await("the switch is decided and retried while BIND is down", () -> {
+        Await.until(WAIT, "the switch is decided and retried while BIND is down", () -> {
             String st = status(s, null);
             return st.contains("\"pending\":\"secondary\"") && st.contains("failed: Connection refused; retrying");
         });
         bind.launch();
-        await("applied when BIND is back", () -> dnsIs("127.0.0.3", "epoch=2 region=secondary"));
-        await("status follows it", () -> status(s, null).contains("\"active\":\"secondary\",\"epoch\":2,"));
+        Await.until(WAIT, "applied when BIND is back", () -> dnsIs("127.0.0.3", "epoch=2 region=secondary"));
+        Await.until(WAIT, "status follows it", () -> status(s, null).contains("\"active\":\"secondary\",\"epoch\":2,"));
     }
 
     @Test
@@ -239,7 +230,7 @@ class GtmSidecarIT {
         String wrong = java.util.Base64.getEncoder().encodeToString(new byte[32]);
         GtmSidecar s = GtmSidecar.start(GtmTestSupport.config(bind, wrong, primary.url(), secondary.url(), ""));
         toClose.add(s);
-        await("the rejection shows in status", () -> status(s, null).contains(
+        Await.until(WAIT, "the rejection shows in status", () -> status(s, null).contains(
                 "TSIG BADSIG — the signature does not verify: wrong secret (check dns.tsig secret-file/secret-env); nothing changed; retrying"));
         String metrics = get(s, "/metrics", null).body();
         assertTrue(metrics.lines().anyMatch(l -> l.startsWith("pharos_gtm_dns_update_failures_total ") && !l.endsWith(" 0")), metrics);
@@ -286,8 +277,8 @@ class GtmSidecarIT {
                 + "  { name = secondary, addresses = [\"127.0.0.3\"], probe { type = http, url = \"" + secondary.url() + "\" } }\n"
                 + "]";
         GtmSidecar s = sidecar(extra);
-        await("first state", () -> dnsIs("127.0.0.2", "epoch=1 region=primary"));
-        await("proxy seen", () -> status(s, null).contains("\"view\":\"up\""));
+        Await.until(WAIT, "first state", () -> dnsIs("127.0.0.2", "epoch=1 region=primary"));
+        Await.until(WAIT, "proxy seen", () -> status(s, null).contains("\"view\":\"up\""));
 
         proxy.onEvent(new HealthEvent(System.currentTimeMillis() - 60_000, HealthEvent.Kind.CLUSTER_DOWN, "primary", "old", "",
                 "up", "down", "a backlog event from a minute ago", 0, 2));
@@ -295,12 +286,12 @@ class GtmSidecarIT {
         primary.stop();
         proxy.onEvent(new HealthEvent(System.currentTimeMillis(), HealthEvent.Kind.CLUSTER_DOWN, "primary", "app", "",
                 "up", "down", "no backend usable", 0, 2));
-        await("failover driven by the cluster-down event", () -> dnsIs("127.0.0.3", "epoch=2 region=secondary"));
+        Await.until(WAIT, "failover driven by the cluster-down event", () -> dnsIs("127.0.0.3", "epoch=2 region=secondary"));
         System.out.printf("failover: cluster-down event -> new answer from BIND in %d ms%n",
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed));
         assertTrue(status(s, null).contains("\"clustersDown\":[\"app\"]"), "the stale event is no signal: " + status(s, null));
 
         beating.set(false);
-        await("stale heartbeat makes the proxy view unknown", () -> status(s, null).contains("\"view\":\"unknown\""));
+        Await.until(WAIT, "stale heartbeat makes the proxy view unknown", () -> status(s, null).contains("\"view\":\"unknown\""));
     }
 }
