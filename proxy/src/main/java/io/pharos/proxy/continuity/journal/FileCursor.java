@@ -14,8 +14,9 @@ final class FileCursor implements JournalCursor {
     private final FileJournal journal;
     /** The last sequence returned; the cursor's thread. */
     private long position;
-    /** The segment being read and its channel; the cursor's thread. */
+    /** The segment being read; the cursor's thread. */
     private Segment segment;
+    /** The open channel of {@link #segment}; the cursor's thread. */
     private FileChannel channel;
 
     FileCursor(FileJournal journal, long afterSequence) {

@@ -85,7 +85,7 @@ final class FileJournal implements Journal {
     volatile long durableSequence;
     /** The peer's durable watermark; written under {@code confirmLock} (open before that). */
     private volatile long confirmedSequence;
-    /** Appends fail with DISK until this {@link System#nanoTime()}; written by the writer thread. */
+    /** Appends fail with DISK until this {@link System#nanoTime()} (open sets "now"); written by the writer thread. */
     volatile long diskRefusedUntilNanos;
     /** Set once by the writer thread when an fsync failed: nothing can be trusted to the file after that. */
     volatile Throwable failure;
@@ -100,6 +100,7 @@ final class FileJournal implements Journal {
         this.clock = clock;
         this.forceHook = forceHook;
         this.queue = new MpscArrayQueue<>(settings.queueCapacity());
+        this.diskRefusedUntilNanos = System.nanoTime();
         this.writerThread = new Thread(this::runWriter, "pharos-journal-writer");
         this.writerThread.setDaemon(true);
     }

@@ -37,14 +37,17 @@ final class JournalWriter {
     /** Appends written to the active segment since its last fsync. */
     private final List<FileJournal.Pending> unforced = new ArrayList<>();
     private final ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_BYTES);
-    /** The segment appends go to; null until the first append of an empty journal. */
+    /** The segment appends go to; null until the first append of an empty journal. Writer thread. */
     private Segment active;
+    /** The active segment's file, open for writing. Writer thread. */
     private FileChannel channel;
-    /** Bytes of the active segment on the file (the buffer goes after them). */
+    /** Bytes of the active segment on the file (the buffer goes after them). Writer thread. */
     private long filePosition;
-    /** Records of the active segment at its last fsync, and the newest append time then. */
+    /** Records of the active segment at its last fsync. Writer thread. */
     private int forcedCount;
+    /** The newest append time in the active segment at its last fsync. Writer thread. */
     private long forcedLastAppendMillis;
+    /** When retention last ran. Writer thread. */
     private long lastRetentionNanos = System.nanoTime();
 
     JournalWriter(FileJournal journal, Segment active) {
