@@ -63,6 +63,13 @@ class FileJournalTest {
         }
     }
 
+    /** A journal of records (1, 1..count), closed again. */
+    private void writeAndClose(int count) throws Exception {
+        try (FileJournal j = FileJournal.open(dir, SMALL, clock, FileJournal.NO_HOOK)) {
+            appendAll(j, count);
+        }
+    }
+
     private static List<JournalRecord> readAll(Journal j, long after) throws IOException {
         List<JournalRecord> out = new ArrayList<>();
         try (JournalCursor c = j.openCursor(after)) {
@@ -344,9 +351,7 @@ class FileJournalTest {
 
     @Test
     void recoveryTruncatesATornTail() throws Exception {
-        FileJournal j = open(SMALL);
-        appendAll(j, 5);
-        j.close();
+        writeAndClose(5);
         Path last = lastSegment();
         long size = Files.size(last);
         truncate(last, size - 7);
@@ -362,9 +367,7 @@ class FileJournalTest {
 
     @Test
     void recoveryDropsABitFlippedLastRecordAndAZeroFilledTail() throws Exception {
-        FileJournal j = open(SMALL);
-        appendAll(j, 5);
-        j.close();
+        writeAndClose(5);
         Path last = lastSegment();
         long size = Files.size(last);
         flipByte(last, size - 3);
@@ -378,9 +381,7 @@ class FileJournalTest {
 
     @Test
     void aBadFrameInAnOlderSegmentRefusesToOpenNamingFileAndOffset() throws Exception {
-        FileJournal j = open(SMALL);
-        appendAll(j, 40);
-        j.close();
+        writeAndClose(40);
         List<Path> files = SegmentFiles.list(dir);
         assertTrue(files.size() > 2);
         Path older = files.get(0);
@@ -394,9 +395,7 @@ class FileJournalTest {
 
     @Test
     void aMissingSegmentRefusesToOpen() throws Exception {
-        FileJournal j = open(SMALL);
-        appendAll(j, 40);
-        j.close();
+        writeAndClose(40);
         List<Path> files = SegmentFiles.list(dir);
         Files.delete(files.get(1));
         JournalCorruptException e = assertThrows(JournalCorruptException.class, () -> open(SMALL));
@@ -405,9 +404,7 @@ class FileJournalTest {
 
     @Test
     void anEmptySegmentLeftByACrashDuringARollIsReused() throws Exception {
-        FileJournal j = open(SMALL);
-        appendAll(j, 3);
-        j.close();
+        writeAndClose(3);
         Files.createFile(SegmentFiles.path(dir, 4));
         FileJournal again = open(SMALL);
         assertEquals(3, again.lastSequence());
@@ -417,9 +414,7 @@ class FileJournalTest {
 
     @Test
     void aWatermarkBeyondTheRecordsRefusesToOpen() throws Exception {
-        FileJournal j = open(SMALL);
-        appendAll(j, 3);
-        j.close();
+        writeAndClose(3);
         Watermark.write(dir, 9);
         JournalCorruptException e = assertThrows(JournalCorruptException.class, () -> open(SMALL));
         assertTrue(e.getMessage().contains("confirmed sequence 9 is beyond the last record 3"), e.getMessage());
