@@ -15,7 +15,7 @@ import java.util.concurrent.Semaphore;
  * stdin, opens (recovers) the journal in {@code args[0]}, prints {@code ready}, then
  * {@code args[2]} threads append {@link TestRecords#record} (writer = {@code args[1]} * 100 + thread)
  * until killed, and prints {@code "SEQ WRITER N;"} for every append once its future completed, i.e.
- * only acknowledged ones ({@code "refused ..."} for a failed one). Runs until killed (or returns when stdin closes before {@code go}).
+ * only acknowledged ones ({@code "refused [REASON] MESSAGE"} for a failed one). Runs until killed (or returns when stdin closes before {@code go}).
  */
 public final class JournalCrashMain {
     static final JournalSettings SETTINGS = new JournalSettings(64 * 1024, 1L << 20, java.time.Duration.ofDays(1), 4096);
@@ -48,7 +48,8 @@ public final class JournalCrashMain {
                     inFlight.acquireUninterruptibly();
                     long mine = n;
                     journal.append(TestRecords.record(writer, mine)).whenComplete((seq, error) -> {
-                        acks.add(error == null ? seq + " " + writer + " " + mine + ";" : "refused " + error);
+                        acks.add(error == null ? seq + " " + writer + " " + mine + ";"
+                                : "refused " + (error instanceof JournalFullException full ? full.reason() + " " : "") + error.getMessage());
                         inFlight.release();
                     });
                 }
