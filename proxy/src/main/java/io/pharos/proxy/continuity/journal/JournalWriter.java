@@ -77,6 +77,10 @@ final class JournalWriter {
             }
         } catch (IOException | RuntimeException | Error e) {
             fail(e);
+            for (FileJournal.Pending p : batch) {
+                failIfPending(p);
+            }
+            batch.clear();
             drainFailing();
         } finally {
             closeChannel();
@@ -93,8 +97,7 @@ final class JournalWriter {
     private void writeBatch() {
         for (FileJournal.Pending p : batch) {
             if (journal.failure != null) {
-                p.future.completeExceptionally(failedException());
-                journal.heldBytes.addAndGet(-p.frameBytes());
+                failIfPending(p);
                 continue;
             }
             if (System.nanoTime() - journal.diskRefusedUntilNanos < 0) {
@@ -212,8 +215,7 @@ final class JournalWriter {
         if (e instanceof FsyncFailedException) {
             fail(e.getCause());
             if (current != null) {
-                current.future.completeExceptionally(failedException());
-                journal.heldBytes.addAndGet(-current.frameBytes());
+                failIfPending(current);
             }
             return;
         }
@@ -253,10 +255,16 @@ final class JournalWriter {
             journal.failure = cause;
         }
         for (FileJournal.Pending p : unforced) {
-            p.future.completeExceptionally(failedException());
-            journal.heldBytes.addAndGet(-p.frameBytes());
+            failIfPending(p);
         }
         unforced.clear();
+    }
+
+    /** Fails an append with the journal's failure unless it is already completed. */
+    private void failIfPending(FileJournal.Pending p) {
+        if (p.future.completeExceptionally(failedException())) {
+            journal.heldBytes.addAndGet(-p.frameBytes());
+        }
     }
 
     /** After a failure: fails whatever is still queued until close stops the writer. */
@@ -264,8 +272,7 @@ final class JournalWriter {
         while (true) {
             FileJournal.Pending p = journal.queue.poll();
             if (p != null) {
-                p.future.completeExceptionally(failedException());
-                journal.heldBytes.addAndGet(-p.frameBytes());
+                failIfPending(p);
             } else if (journal.stopRequested) {
                 return;
             } else {

@@ -447,6 +447,34 @@ class FileJournalTest {
     }
 
     @Test
+    void aWriterFailureFailsEveryPendingAppendAndEveryLaterOne() throws Exception {
+        HeldForce held = new HeldForce();
+        FileJournal j = open(SMALL, () -> {
+            held.beforeForce();
+            if (held.calls.get() == 2) {
+                throw new IllegalStateException("simulated writer failure");
+            }
+        });
+        CompletableFuture<Long> first = j.append(TestRecords.record(1, 0));
+        assertTrue(held.entered.await(10, TimeUnit.SECONDS));
+        List<CompletableFuture<Long>> queued = new ArrayList<>();
+        for (int n = 1; n <= 20; n++) {
+            queued.add(j.append(TestRecords.record(1, n)));
+        }
+        held.release.countDown();
+        assertEquals(1, first.get(10, TimeUnit.SECONDS));
+        // the 20 share one batch; its first roll (4 KiB segments) fsyncs mid-batch, and that fsync fails
+        for (CompletableFuture<Long> f : queued) {
+            ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
+            assertInstanceOf(IllegalStateException.class, e.getCause());
+        }
+        ExecutionException later = assertThrows(ExecutionException.class, () -> j.append(TestRecords.record(1, 99)).get());
+        assertTrue(later.getCause().getMessage().contains("failed; reopen it"), later.getCause().getMessage());
+        assertEquals(0, j.stats().unconfirmedBytes() - (Frames.HEADER_BYTES + RecordCodec.encode(TestRecords.record(1, 0)).length),
+                "the failed appends hold no bytes against the cap");
+    }
+
+    @Test
     void aRecordOverABoundFailsItsFutureAndTakesNoSequence() throws Exception {
         FileJournal j = open(SMALL);
         JournalRecord huge = JournalRecord.unsequenced("r", 0, "k", "i", "POST", "/" + "x".repeat(70_000), List.of(),
