@@ -5,6 +5,7 @@ import io.pharos.proxy.admin.AdminServer;
 import io.pharos.proxy.config.ConfigException;
 import io.pharos.proxy.config.ConfigLoader;
 import io.pharos.proxy.config.PharosConfig;
+import io.pharos.proxy.continuity.journal.JournalDump;
 import io.pharos.proxy.demo.DemoBackend;
 import io.pharos.proxy.server.PharosServer;
 import io.pharos.proxy.server.ProxyRuntime;
@@ -63,6 +64,8 @@ public final class Main {
             case "events":
                 EventTail.main(rest);
                 return -1;
+            case "journal":
+                return JournalDump.run(rest, out, err);
             default:
                 err.println("pharos: unknown command '" + args[0] + "'");
                 usage(err);
@@ -76,6 +79,7 @@ public final class Main {
         s.println("       pharos demo [--port N]   proxy on 127.0.0.1:8080 over three demo backends");
         s.println("       pharos gtm -c FILE       run the GTM sidecar (cross-region DNS failover)");
         s.println("       pharos events -f FILE    print the proxy's health events as they come");
+        s.println("       " + JournalDump.usageLine());
     }
 
     private static Path configArg(String[] args, PrintStream err) {

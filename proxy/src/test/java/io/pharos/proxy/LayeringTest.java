@@ -47,6 +47,7 @@ class LayeringTest {
     private static final Map<String, Set<String>> ALLOWED = table(
             "transport", "",
             "config", "",
+            "continuity.journal", "",
             "cluster", "config",
             "lb", "cluster config",
             "metrics", "cluster config",
@@ -61,7 +62,7 @@ class LayeringTest {
             "admin", "cluster config transport",
             "demo", "transport",
             "server", "admin cluster config h2 health l4 l7 lb metrics tls transport",
-            "", "admin config demo server transport");
+            "", "admin config continuity.journal demo server transport");
 
     private static final Pattern TYPE_IN_DESCRIPTOR = Pattern.compile("L(io/pharos/[\\w/$]+)[;<]");
 

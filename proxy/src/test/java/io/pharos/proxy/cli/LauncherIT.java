@@ -1,6 +1,9 @@
 package io.pharos.proxy.cli;
 
 import io.pharos.health.testing.Await;
+import io.pharos.proxy.continuity.journal.Journal;
+import io.pharos.proxy.continuity.journal.JournalRecord;
+import io.pharos.proxy.continuity.journal.JournalSettings;
 import io.pharos.proxy.testing.ProxyProcess;
 import org.junit.jupiter.api.Test;
 
@@ -9,6 +12,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -45,6 +49,28 @@ class LauncherIT {
         Result r = run(Duration.ofSeconds(60), "check", "-c", "conf/pharos.conf");
         assertEquals(0, r.exit(), r.output());
         assertTrue(r.output().contains("is valid"), r.output());
+    }
+
+    @Test
+    void journalDumpPrintsAJournal() throws Exception {
+        Path dir = Files.createTempDirectory("pharos-journal");
+        try {
+            try (Journal j = Journal.openFile(dir, JournalSettings.defaults())) {
+                j.append(JournalRecord.unsequenced("eu-west", 1, "tenant-a", "idem-1", "PUT", "/kv/a", List.of(),
+                        "hello".getBytes(StandardCharsets.UTF_8), 204, null, null)).get(10, TimeUnit.SECONDS);
+            }
+            Result r = run(Duration.ofSeconds(60), "journal", "dump", dir.toString());
+            assertEquals(0, r.exit(), r.output());
+            assertTrue(r.output().contains("sequences 1..1, confirmed 0"), r.output());
+            assertTrue(r.output().contains("origin=eu-west/1 key=tenant-a idem=idem-1 PUT /kv/a status=204 body=5B \"hello\""), r.output());
+        } finally {
+            try (var files = Files.list(dir)) {
+                for (Path f : files.toList()) {
+                    Files.delete(f);
+                }
+            }
+            Files.delete(dir);
+        }
     }
 
     @Test
