@@ -22,7 +22,7 @@ import java.util.function.LongSupplier;
  *
  * <p>Stateless apart from the backends' atomics; any event loop.
  */
-final class PowerOfChoicesLoadBalancer implements LoadBalancer {
+final class PowerOfChoicesLoadBalancer implements LoadBalancer, AliasTable.Owner {
     enum Load { IN_FLIGHT, PEAK_EWMA }
 
     private final Candidates candidates;
@@ -42,9 +42,12 @@ final class PowerOfChoicesLoadBalancer implements LoadBalancer {
         this.load = load;
         this.choiceCount = choiceCount;
         this.nanoClock = nanoClock;
-        this.table = old instanceof PowerOfChoicesLoadBalancer p
-                ? AliasTable.reuseOrBuild(candidates, p.candidates, p.table)
-                : AliasTable.reuseOrBuild(candidates, null, null);
+        this.table = AliasTable.reuseOrBuild(candidates, old);
+    }
+
+    @Override
+    public AliasTable table() {
+        return table;
     }
 
     @Override
