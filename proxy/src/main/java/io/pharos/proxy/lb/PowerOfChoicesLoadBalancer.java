@@ -38,16 +38,11 @@ final class PowerOfChoicesLoadBalancer implements LoadBalancer, AliasTable.Owner
             throw new IllegalArgumentException("choiceCount: " + choiceCount + " (expected: >= 1)");
         }
         this.candidates = candidates;
+        this.table = AliasTable.reuseOrBuild(candidates, old);
         this.slowStart = slowStart;
         this.load = load;
         this.choiceCount = choiceCount;
         this.nanoClock = nanoClock;
-        this.table = AliasTable.reuseOrBuild(candidates, old);
-    }
-
-    @Override
-    public AliasTable table() {
-        return table;
     }
 
     @Override
@@ -95,5 +90,10 @@ final class PowerOfChoicesLoadBalancer implements LoadBalancer, AliasTable.Owner
             }
         }
         return best >= 0 ? backends[best] : candidates.firstUntried(last, ctx);
+    }
+
+    @Override
+    public AliasTable table() {
+        return table;
     }
 }

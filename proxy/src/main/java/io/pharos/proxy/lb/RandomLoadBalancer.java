@@ -18,13 +18,8 @@ final class RandomLoadBalancer implements LoadBalancer, AliasTable.Owner {
 
     RandomLoadBalancer(LoadBalancer old, Candidates candidates, SlowStart slowStart) {
         this.candidates = candidates;
-        this.slowStart = slowStart;
         this.table = AliasTable.reuseOrBuild(candidates, old);
-    }
-
-    @Override
-    public AliasTable table() {
-        return table;
+        this.slowStart = slowStart;
     }
 
     @Override
@@ -43,5 +38,10 @@ final class RandomLoadBalancer implements LoadBalancer, AliasTable.Owner {
             }
         }
         return candidates.firstUntried(i, ctx);
+    }
+
+    @Override
+    public AliasTable table() {
+        return table;
     }
 }
