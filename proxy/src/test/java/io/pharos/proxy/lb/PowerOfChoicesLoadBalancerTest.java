@@ -18,6 +18,9 @@ class PowerOfChoicesLoadBalancerTest {
     private static final int PICKS = 20_000;
     private static final long MS = TimeUnit.MILLISECONDS.toNanos(1);
 
+    /** The peak-EWMA balancers' clock; a new one for every test. */
+    private final AtomicLong clock = new AtomicLong(1_000_000_000L);
+
     @Test
     void leastRequestAvoidsTheBackendWithMoreInFlight() {
         List<Backend> backends = backends(2);
@@ -42,9 +45,8 @@ class PowerOfChoicesLoadBalancerTest {
 
     @Test
     void peakEwmaMovesTrafficAwayFromABackendWhoseLatencyRises() {
-        AtomicLong clock = new AtomicLong(1_000_000_000L);
         List<Backend> backends = backends(3);
-        LoadBalancer lb = peakEwma(clock, backends);
+        LoadBalancer lb = peakEwma(backends);
         for (Backend b : backends) {
             b.recordLatencyNanos(10 * MS, clock.get());
         }
@@ -71,9 +73,8 @@ class PowerOfChoicesLoadBalancerTest {
 
     @Test
     void peakEwmaWeighsLatencyByInFlight() {
-        AtomicLong clock = new AtomicLong(1_000_000_000L);
         List<Backend> backends = backends(2);
-        LoadBalancer lb = peakEwma(clock, backends);
+        LoadBalancer lb = peakEwma(backends);
         backends.get(0).recordLatencyNanos(10 * MS, clock.get());
         backends.get(1).recordLatencyNanos(30 * MS, clock.get());
         start(backends.get(0), 5);
@@ -82,7 +83,7 @@ class PowerOfChoicesLoadBalancerTest {
         assertTrue(counts[1] > PICKS * 0.7, "b1 got " + counts[1] + " of " + PICKS);
     }
 
-    private static LoadBalancer peakEwma(AtomicLong clock, List<Backend> backends) {
+    private LoadBalancer peakEwma(List<Backend> backends) {
         return ConfiguredLoadBalancerFactory.of(config(Algorithm.PEAK_EWMA), clock::get).newLoadBalancer(null, members(backends));
     }
 
