@@ -29,6 +29,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -164,7 +165,7 @@ final class GtmSidecar implements AdminActions, AutoCloseable {
             List<DnsUpdater.Answer> seen = answersNow();
             if (state.isPresent() && config.region(state.get().region()).isPresent()) {
                 DnsState s = state.get();
-                control.execute(() -> {
+                postToControl(control, "the DNS state read at start", () -> {
                     answers = seen;
                     decider.adopt(now(), s.region(), s.epoch());
                     LOG.log(Level.INFO, "continuing from DNS: {0} active (epoch {1})", s.region(), s.epoch());
@@ -208,7 +209,7 @@ final class GtmSidecar implements AdminActions, AutoCloseable {
         dnsThread.execute(() -> {
             Optional<Optional<DnsState>> read = dns.readState(false);
             List<DnsUpdater.Answer> seen = answersNow();
-            control.execute(() -> {
+            postToControl(control, "a DNS refresh", () -> {
                 answers = seen;
                 read.flatMap(s -> s).ifPresent(s -> {
                     if (decider.pending().isEmpty() && s.epoch() > decider.epoch() && config.region(s.region()).isPresent()) {
@@ -244,7 +245,7 @@ final class GtmSidecar implements AdminActions, AutoCloseable {
         probe.whenComplete((r, t) -> {
             ProbeResult result = t == null ? r : ProbeResult.failed(String.valueOf(t));
             if (running) {
-                control.execute(() -> onProbe(region, result));
+                postToControl(control, "a probe result for " + region, () -> onProbe(region, result));
             }
         });
     }
@@ -274,7 +275,7 @@ final class GtmSidecar implements AdminActions, AutoCloseable {
             return;
         }
         long age = clock.time() - e.timeMillis();
-        control.execute(() -> {
+        postToControl(control, "an event from the proxy of " + region, () -> {
             ProbeSlot slot = slots.get(region);
             if (e.kind() == HealthEvent.Kind.CLUSTER_DOWN) {
                 if (age > STALE_EVENT_MILLIS) {
@@ -341,8 +342,23 @@ final class GtmSidecar implements AdminActions, AutoCloseable {
             DnsUpdater.Outcome o = dns.switchTo(expected, d.to());
             List<HostPort> notYet = o.kind() == DnsUpdater.Kind.APPLIED ? dns.confirm(o.state().orElseThrow(), CONFIRM_ATTEMPTS) : List.of();
             List<DnsUpdater.Answer> seen = answersNow();
-            control.execute(() -> onOutcome(d, o, notYet, seen));
+            postToControl(control, "the outcome of " + d, () -> onOutcome(d, o, notYet, seen));
         });
+    }
+
+    /**
+     * Any thread: hands {@code task} to the control executor; once {@link #close()} has shut that down, drops
+     * it with a debug line (a DNS write or probe that finished during shutdown has no one left to tell).
+     */
+    static void postToControl(ExecutorService control, String what, Runnable task) {
+        try {
+            control.execute(task);
+        } catch (RejectedExecutionException e) {
+            if (!control.isShutdown()) {
+                throw e;
+            }
+            LOG.log(Level.DEBUG, "sidecar closed: dropped {0}", what);
+        }
     }
 
     /** Control thread. */

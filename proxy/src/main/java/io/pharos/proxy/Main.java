@@ -92,9 +92,18 @@ public final class Main {
         return null;
     }
 
-    private static PharosConfig load(Path file, PrintStream err) {
+    /** The config file named by {@code -c FILE} and its contents. */
+    private record ConfigFile(Path file, PharosConfig config) {
+    }
+
+    /** Reads {@code -c FILE} from {@code args} and loads it; null, with the reason on {@code err}, when missing or invalid. */
+    private static ConfigFile load(String[] args, PrintStream err) {
+        Path file = configArg(args, err);
+        if (file == null) {
+            return null;
+        }
         try {
-            return ConfigLoader.load(file);
+            return new ConfigFile(file, ConfigLoader.load(file));
         } catch (ConfigException e) {
             err.println("pharos: invalid config " + file + ":");
             for (String p : e.problems()) {
@@ -105,28 +114,22 @@ public final class Main {
     }
 
     private static int check(String[] args, PrintStream out, PrintStream err) {
-        Path file = configArg(args, err);
-        if (file == null) {
+        ConfigFile loaded = load(args, err);
+        if (loaded == null) {
             return EXIT_CONFIG;
         }
-        PharosConfig config = load(file, err);
-        if (config == null) {
-            return EXIT_CONFIG;
-        }
-        out.println("pharos: " + file + " is valid (" + config.listeners().size() + " listeners, "
+        PharosConfig config = loaded.config();
+        out.println("pharos: " + loaded.file() + " is valid (" + config.listeners().size() + " listeners, "
                 + config.clusters().size() + " clusters)");
         return EXIT_OK;
     }
 
     private static int proxy(String[] args, PrintStream err) throws Exception {
-        Path file = configArg(args, err);
-        if (file == null) {
+        ConfigFile loaded = load(args, err);
+        if (loaded == null) {
             return EXIT_CONFIG;
         }
-        PharosConfig config = load(file, err);
-        if (config == null) {
-            return EXIT_CONFIG;
-        }
+        PharosConfig config = loaded.config();
         ProxyRuntime runtime;
         try {
             runtime = ProxyRuntime.start(config);

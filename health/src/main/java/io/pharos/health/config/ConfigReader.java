@@ -61,15 +61,7 @@ public final class ConfigReader {
     }
 
     public String string(String key, String dflt) {
-        if (!has(key)) {
-            return dflt;
-        }
-        try {
-            return config.getString(quote(key));
-        } catch (WrongType e) {
-            problem(key, "expected a string");
-            return dflt;
-        }
+        return read(key, dflt, "expected a string", config::getString, s -> null);
     }
 
     public Optional<String> optionalString(String key) {
@@ -85,90 +77,65 @@ public final class ConfigReader {
     }
 
     public boolean bool(String key, boolean dflt) {
-        if (!has(key)) {
-            return dflt;
-        }
-        try {
-            return config.getBoolean(quote(key));
-        } catch (WrongType e) {
-            problem(key, "expected true or false");
-            return dflt;
-        }
+        return read(key, dflt, "expected true or false", config::getBoolean, b -> null);
     }
 
     public int integer(String key, int dflt, int min, int max) {
-        if (!has(key)) {
-            return dflt;
-        }
-        try {
-            ConfigValue v = config.getValue(quote(key));
+        String expected = "expected an integer in " + min + ".." + max;
+        return read(key, (long) dflt, expected, q -> {
+            ConfigValue v = config.getValue(q);
             if (v.valueType() != ConfigValueType.NUMBER && v.valueType() != ConfigValueType.STRING) {
-                problem(key, "expected an integer in " + min + ".." + max);
-                return dflt;
+                throw new WrongType(v.origin(), q, "an integer", v.valueType().name());
             }
-            long n = config.getLong(quote(key));
-            if (n < min || n > max) {
-                problem(key, n + " is out of range (expected " + min + ".." + max + ")");
-                return dflt;
-            }
-            return (int) n;
-        } catch (WrongType | BadValue e) {
-            problem(key, "expected an integer in " + min + ".." + max);
-            return dflt;
-        }
+            return config.getLong(q);
+        }, n -> n < min || n > max ? outOfRange(n, "", min, max) : null).intValue();
     }
 
     public double decimal(String key, double dflt, double min, double max) {
-        if (!has(key)) {
-            return dflt;
-        }
-        try {
-            double d = config.getDouble(quote(key));
-            if (!(d >= min && d <= max)) {
-                problem(key, d + " is out of range (expected " + min + ".." + max + ")");
-                return dflt;
-            }
-            return d;
-        } catch (WrongType | BadValue e) {
-            problem(key, "expected a number in " + min + ".." + max);
-            return dflt;
-        }
+        return read(key, dflt, "expected a number in " + min + ".." + max, config::getDouble,
+                d -> d >= min && d <= max ? null : outOfRange(d, "", min, max));
     }
 
     /** A size in bytes ({@code 8k}, {@code 64KiB}, {@code 1048576}). */
     public long bytes(String key, long dflt, long min, long max) {
-        if (!has(key)) {
-            return dflt;
-        }
-        try {
-            long n = config.getBytes(quote(key));
-            if (n < min || n > max) {
-                problem(key, n + " bytes is out of range (expected " + min + ".." + max + ")");
-                return dflt;
-            }
-            return n;
-        } catch (WrongType | BadValue e) {
-            problem(key, "expected a size in bytes (e.g. 16k)");
-            return dflt;
-        }
+        return read(key, dflt, "expected a size in bytes (e.g. 16k)", config::getBytes,
+                n -> n < min || n > max ? outOfRange(n, " bytes", min, max) : null);
     }
 
     /** A duration ({@code 2s}, {@code 500ms}); negative values are problems, zero only when allowed. */
     public Duration duration(String key, Duration dflt, boolean zeroAllowed) {
+        return read(key, dflt, "expected a duration (e.g. 2s, 500ms)", config::getDuration,
+                d -> d.isNegative() || (!zeroAllowed && d.isZero())
+                        ? "must be " + (zeroAllowed ? ">= 0" : "> 0") + ", got " + config.getValue(quote(key)).unwrapped()
+                        : null);
+    }
+
+    /**
+     * The one way a typed getter reads {@code key}: absent gives {@code dflt}; a value {@code get} refuses
+     * (wrong type, bad value) is the problem {@code expected}; a value {@code invalid} names a reason for
+     * is that problem; both give {@code dflt}.
+     */
+    private <T> T read(String key, T dflt, String expected, Function<String, T> get, Function<T, String> invalid) {
         if (!has(key)) {
             return dflt;
         }
+        T value;
         try {
-            Duration d = config.getDuration(quote(key));
-            if (d.isNegative() || (!zeroAllowed && d.isZero())) {
-                problem(key, "must be " + (zeroAllowed ? ">= 0" : "> 0") + ", got " + config.getValue(quote(key)).unwrapped());
-                return dflt;
-            }
-            return d;
+            value = get.apply(quote(key));
         } catch (WrongType | BadValue e) {
-            problem(key, "expected a duration (e.g. 2s, 500ms)");
+            problem(key, expected);
             return dflt;
         }
+        String reason = invalid.apply(value);
+        if (reason != null) {
+            problem(key, reason);
+            return dflt;
+        }
+        return value;
+    }
+
+    private static String outOfRange(Object value, String unit, Object min, Object max) {
+        return value + unit + " is out of range (expected " + min + ".." + max + ")";
     }
 
     public Optional<HostPort> address(String key, boolean required) {
@@ -251,31 +218,14 @@ public final class ConfigReader {
     }
 
     public List<String> stringList(String key) {
-        if (!has(key)) {
-            return List.of();
-        }
-        try {
-            return config.getStringList(quote(key));
-        } catch (WrongType e) {
-            problem(key, "expected a list of strings");
-            return List.of();
-        }
+        return read(key, List.of(), "expected a list of strings", config::getStringList, l -> null);
     }
 
     /** An integer or a list of integers. */
     public List<Integer> intList(String key) {
-        if (!has(key)) {
-            return List.of();
-        }
-        try {
-            if (config.getValue(quote(key)).valueType() == ConfigValueType.NUMBER) {
-                return List.of(config.getInt(quote(key)));
-            }
-            return config.getIntList(quote(key));
-        } catch (WrongType | BadValue e) {
-            problem(key, "expected an integer or a list of integers");
-            return List.of();
-        }
+        return read(key, List.of(), "expected an integer or a list of integers",
+                q -> config.getValue(q).valueType() == ConfigValueType.NUMBER ? List.of(config.getInt(q)) : config.getIntList(q),
+                l -> null);
     }
 
     /** The keys of this object in file order is not kept by HOCON; sorted for stable output. */

@@ -1,8 +1,6 @@
 package io.pharos.proxy.admin;
 
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.pharos.health.admin.AdminAggregator;
@@ -42,19 +40,10 @@ public final class AdminServer implements AutoCloseable {
         EventLoopGroup group = transport.newGroup(1, "pharos-admin");
         AdminHandler handler = new AdminHandler(view, actions, config.token());
         try {
-            Channel ch = new ServerBootstrap()
-                    .group(group)
-                    .channel(transport.serverChannel())
-                    .childHandler(new ChannelInitializer<Channel>() {
-                        @Override
-                        protected void initChannel(Channel c) {
-                            c.pipeline()
-                                    .addLast("codec", new HttpServerCodec())
-                                    .addLast("aggregator", new AdminAggregator(MAX_BODY))
-                                    .addLast("handler", handler);
-                        }
-                    })
-                    .bind(config.listen().resolve()).sync().channel();
+            Channel ch = transport.bindServer(group, config.listen().resolve(), p -> p
+                    .addLast("codec", new HttpServerCodec())
+                    .addLast("aggregator", new AdminAggregator(MAX_BODY))
+                    .addLast("handler", handler));
             AdminServer s = new AdminServer(group, ch);
             LOG.info("admin API on http://" + config.listen().host() + ":" + s.localAddress().getPort()
                     + (config.token().isPresent() ? " (bearer token required)" : ""));

@@ -1,12 +1,10 @@
 package io.pharos.proxy.demo;
 
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -41,17 +39,8 @@ public final class DemoBackend implements AutoCloseable {
     /** Binds {@code host:port} (0 = any free port) on {@code group}. Blocks until bound. */
     public static DemoBackend start(String name, String host, int port, EventLoopGroup group, Transport transport)
             throws InterruptedException {
-        Channel ch = new ServerBootstrap()
-                .group(group)
-                .channel(transport.serverChannel())
-                .childHandler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel c) {
-                        c.pipeline().addLast(new HttpServerCodec(), new HttpServerKeepAliveHandler(),
-                                new HttpObjectAggregator(1 << 20), new Handler(name));
-                    }
-                })
-                .bind(host, port).sync().channel();
+        Channel ch = transport.bindServer(group, new InetSocketAddress(host, port), p -> p.addLast(
+                new HttpServerCodec(), new HttpServerKeepAliveHandler(), new HttpObjectAggregator(1 << 20), new Handler(name)));
         return new DemoBackend(name, ch);
     }
 

@@ -1,5 +1,7 @@
 package io.pharos.proxy.lb;
 
+import io.pharos.proxy.cluster.LoadBalancer;
+
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -13,19 +15,30 @@ final class AliasTable {
     private final int[] keep;
     private final int[] alias;
     private final boolean uniform;
+    /** What the table was built from: a successor over the same backends and weights reuses it. */
+    private final Candidates candidates;
 
-    /**
-     * The table for {@code candidates}: the old balancer's table when it was built for the same backends
-     * and weights (a rebuild after a health flip elsewhere), else a new one. Control thread.
-     */
-    static AliasTable reuseOrBuild(Candidates candidates, Candidates oldCandidates, AliasTable oldTable) {
-        return oldTable != null && candidates.sameWeightedBackends(oldCandidates)
-                ? oldTable
-                : new AliasTable(candidates.weights, candidates.equalWeights);
+    /** A balancer that draws from an alias table over its candidates, so that its successor may reuse the table. */
+    interface Owner {
+        AliasTable table();
     }
 
-    AliasTable(int[] weights, boolean equalWeights) {
+    /**
+     * The table for {@code candidates}: the table of {@code old} when it drew from one built for the same
+     * backends and weights (a rebuild after a health flip elsewhere), else a new one. A table depends on
+     * the weights alone, so any {@link Owner} may hand it on. Control thread.
+     */
+    static AliasTable reuseOrBuild(Candidates candidates, LoadBalancer old) {
+        return old instanceof Owner o && candidates.sameWeightedBackends(o.table().candidates)
+                ? o.table()
+                : new AliasTable(candidates);
+    }
+
+    private AliasTable(Candidates candidates) {
+        int[] weights = candidates.weights;
+        boolean equalWeights = candidates.equalWeights;
         int n = weights.length;
+        this.candidates = candidates;
         this.keep = new int[n];
         this.alias = new int[n];
         this.uniform = equalWeights;

@@ -22,7 +22,7 @@ import java.util.function.LongSupplier;
  *
  * <p>Stateless apart from the backends' atomics; any event loop.
  */
-final class PowerOfChoicesLoadBalancer implements LoadBalancer {
+final class PowerOfChoicesLoadBalancer implements LoadBalancer, AliasTable.Owner {
     enum Load { IN_FLIGHT, PEAK_EWMA }
 
     private final Candidates candidates;
@@ -38,13 +38,11 @@ final class PowerOfChoicesLoadBalancer implements LoadBalancer {
             throw new IllegalArgumentException("choiceCount: " + choiceCount + " (expected: >= 1)");
         }
         this.candidates = candidates;
+        this.table = AliasTable.reuseOrBuild(candidates, old);
         this.slowStart = slowStart;
         this.load = load;
         this.choiceCount = choiceCount;
         this.nanoClock = nanoClock;
-        this.table = old instanceof PowerOfChoicesLoadBalancer p
-                ? AliasTable.reuseOrBuild(candidates, p.candidates, p.table)
-                : AliasTable.reuseOrBuild(candidates, null, null);
     }
 
     @Override
@@ -92,5 +90,10 @@ final class PowerOfChoicesLoadBalancer implements LoadBalancer {
             }
         }
         return best >= 0 ? backends[best] : candidates.firstUntried(last, ctx);
+    }
+
+    @Override
+    public AliasTable table() {
+        return table;
     }
 }

@@ -11,17 +11,15 @@ import java.util.concurrent.ThreadLocalRandom;
  * table, O(1)). Stateless apart from {@link ThreadLocalRandom}; any event loop. Also the fallback of
  * the hashing balancers for requests without a hash key.
  */
-final class RandomLoadBalancer implements LoadBalancer {
+final class RandomLoadBalancer implements LoadBalancer, AliasTable.Owner {
     private final Candidates candidates;
     private final SlowStart slowStart;
     private final AliasTable table;
 
     RandomLoadBalancer(LoadBalancer old, Candidates candidates, SlowStart slowStart) {
         this.candidates = candidates;
+        this.table = AliasTable.reuseOrBuild(candidates, old);
         this.slowStart = slowStart;
-        this.table = old instanceof RandomLoadBalancer r
-                ? AliasTable.reuseOrBuild(candidates, r.candidates, r.table)
-                : AliasTable.reuseOrBuild(candidates, null, null);
     }
 
     @Override
@@ -40,5 +38,10 @@ final class RandomLoadBalancer implements LoadBalancer {
             }
         }
         return candidates.firstUntried(i, ctx);
+    }
+
+    @Override
+    public AliasTable table() {
+        return table;
     }
 }

@@ -1,5 +1,9 @@
 package io.pharos.proxy.transport;
 
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -13,6 +17,8 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 
+import java.net.SocketAddress;
+import java.util.function.Consumer;
 import java.util.logging.Logger;
 
 /**
@@ -48,5 +54,23 @@ public record Transport(String name, IoHandlerFactory ioHandlerFactory,
 
     public EventLoopGroup newGroup(int threads, String threadPrefix) {
         return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(threadPrefix, true), ioHandlerFactory);
+    }
+
+    /**
+     * Binds a server channel of this transport on {@code group} at {@code address}; {@code pipeline} sets up
+     * every accepted channel. For the small side servers (admin, demo), not the listeners. Blocks until bound.
+     */
+    public Channel bindServer(EventLoopGroup group, SocketAddress address, Consumer<ChannelPipeline> pipeline)
+            throws InterruptedException {
+        return new ServerBootstrap()
+                .group(group)
+                .channel(serverChannel)
+                .childHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel c) {
+                        pipeline.accept(c.pipeline());
+                    }
+                })
+                .bind(address).sync().channel();
     }
 }

@@ -1,17 +1,14 @@
 package io.pharos.proxy.l4;
 
+import io.pharos.proxy.testing.EchoRound;
 import io.pharos.proxy.testing.ProxyHarness;
 import io.pharos.proxy.testing.TcpEchoBackend;
 import org.junit.jupiter.api.Test;
 
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.security.MessageDigest;
-import java.util.Arrays;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -44,29 +41,13 @@ class TcpProxyIT {
                     + " clusters { db { backends = [ { name = dead, address = \"127.0.0.1:" + closedPort + "\" },"
                     + " { name = echo, address = \"127.0.0.1:" + echoPort + "\" } ] } } }");
             long splicedBefore = SpliceStats.splicedConnections();
-            byte[] payload = new byte[8 * 1024 * 1024];
-            new java.util.Random(42).nextBytes(payload);
+            byte[] payload = EchoRound.payload(8 * 1024 * 1024, 42);
             for (int round = 0; round < 2; round++) {
                 try (Socket s = new Socket("127.0.0.1", h.port("db"))) {
                     s.setSoTimeout(20_000);
-                    OutputStream out = s.getOutputStream();
-                    InputStream in = s.getInputStream();
-                    Thread writer = new Thread(() -> {
-                        try {
-                            out.write(payload);
-                            out.flush();
-                            s.shutdownOutput();
-                        } catch (Exception e) {
-                            throw new RuntimeException(e);
-                        }
-                    });
-                    writer.start();
-                    byte[] back = in.readAllBytes();
-                    writer.join(20_000);
-                    assertEquals(payload.length + 3, back.length, "everything echoed, then BYE, then EOF");
-                    MessageDigest md = MessageDigest.getInstance("SHA-256");
-                    assertArrayEquals(md.digest(payload), md.digest(Arrays.copyOf(back, payload.length)));
-                    assertEquals("BYE", new String(back, payload.length, 3));
+                    byte[] back = EchoRound.run(s.getOutputStream(), s.getInputStream(), payload, s::shutdownOutput,
+                            InputStream::readAllBytes);
+                    EchoRound.assertEchoedThenBye(payload, back, "round " + round);
                 }
             }
             assertEquals(2, echo.accepted());

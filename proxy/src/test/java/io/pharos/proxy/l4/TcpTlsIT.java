@@ -1,6 +1,7 @@
 package io.pharos.proxy.l4;
 
 import io.pharos.proxy.config.ConfigLoader;
+import io.pharos.proxy.testing.EchoRound;
 import io.pharos.proxy.testing.ProxyHarness;
 import io.pharos.proxy.testing.TcpEchoBackend;
 import io.pharos.proxy.tls.TestPki;
@@ -13,14 +14,11 @@ import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.security.cert.X509Certificate;
 import java.util.Arrays;
 import java.util.List;
 
@@ -94,10 +92,6 @@ class TcpTlsIT {
         return got.toByteArray();
     }
 
-    private static String subject(SSLSocket s) throws Exception {
-        return ((X509Certificate) s.getSession().getPeerCertificates()[0]).getSubjectX500Principal().getName();
-    }
-
     /** Writes {@code msg} and reads exactly its length back. */
     private static String echo(SSLSocket s, String msg) throws IOException {
         s.getOutputStream().write(msg.getBytes(StandardCharsets.US_ASCII));
@@ -113,12 +107,12 @@ class TcpTlsIT {
                 h.start(config(echo, "tcp", def.cert(), def.key(), ""));
                 int port = h.port("db");
                 try (SSLSocket s = tlsClient(plain(port), port, "a.example")) {
-                    assertTrue(subject(s).contains("CN=a.example"), subject(s));
+                    assertTrue(TestPki.peerSubject(s).contains("CN=a.example"), TestPki.peerSubject(s));
                     assertEquals("", s.getApplicationProtocol(), "no ALPN protocol negotiated on a tcp listener");
                     assertEquals("hello", echo(s, "hello"));
                 }
                 try (SSLSocket s = tlsClient(plain(port), port, null)) {
-                    assertTrue(subject(s).contains("CN=default.example"), subject(s));
+                    assertTrue(TestPki.peerSubject(s).contains("CN=default.example"), TestPki.peerSubject(s));
                     assertEquals("", s.getApplicationProtocol());
                     assertEquals("again", echo(s, "again"));
                 }
@@ -157,31 +151,14 @@ class TcpTlsIT {
                 h.start(config(echo, "tcp", def.cert(), def.key(), ""));
                 int port = h.port("db");
                 long splicedBefore = SpliceStats.splicedConnections();
-                byte[] payload = new byte[8 * 1024 * 1024];
-                new java.util.Random(7).nextBytes(payload);
+                byte[] payload = EchoRound.payload(8 * 1024 * 1024, 7);
                 // round 0: the client ends with close_notify (and FIN); round 1: with a bare FIN
                 for (int round = 0; round < 2; round++) {
                     boolean closeNotify = round == 0;
                     Socket plain = plain(port);
                     try (SSLSocket s = tlsClient(plain, port, "a.example")) {
-                        OutputStream out = s.getOutputStream();
-                        InputStream in = s.getInputStream();
-                        Thread writer = new Thread(() -> {
-                            try {
-                                out.write(payload);
-                                out.flush();
-                                if (closeNotify) {
-                                    s.shutdownOutput();
-                                } else {
-                                    plain.shutdownOutput();
-                                }
-                            } catch (IOException e) {
-                                throw new RuntimeException(e);
-                            }
-                        });
-                        writer.start();
-                        byte[] back = readUntilEnd(in);
-                        writer.join(20_000);
+                        byte[] back = EchoRound.run(s.getOutputStream(), s.getInputStream(), payload,
+                                closeNotify ? s::shutdownOutput : plain::shutdownOutput, TcpTlsIT::readUntilEnd);
                         if (closeNotify) {
                             // close_notify ends the session both ways (the connection ends, no hang): what
                             // was echoed before it arrived reaches the client, intact
@@ -189,10 +166,7 @@ class TcpTlsIT {
                             assertArrayEquals(Arrays.copyOf(payload, back.length), back, "round 0: a prefix of the echo");
                             continue;
                         }
-                        assertEquals(payload.length + 3, back.length, "round " + round + ": everything echoed, then BYE, then EOF");
-                        MessageDigest md = MessageDigest.getInstance("SHA-256");
-                        assertArrayEquals(md.digest(payload), md.digest(Arrays.copyOf(back, payload.length)), "round " + round);
-                        assertEquals("BYE", new String(back, payload.length, 3, StandardCharsets.US_ASCII), "round " + round);
+                        EchoRound.assertEchoedThenBye(payload, back, "round " + round);
                     }
                 }
                 assertEquals(2, echo.accepted());
@@ -216,7 +190,7 @@ class TcpTlsIT {
                 plain.getOutputStream().write("PROXY TCP4 192.0.2.44 127.0.0.1 4321 443\r\n".getBytes(StandardCharsets.US_ASCII));
                 plain.getOutputStream().flush();
                 try (SSLSocket s = tlsClient(plain, port, "a.example")) {
-                    assertTrue(subject(s).contains("CN=a.example"), subject(s));
+                    assertTrue(TestPki.peerSubject(s).contains("CN=a.example"), TestPki.peerSubject(s));
                     assertEquals("", s.getApplicationProtocol());
                     String header = "PROXY TCP4 192.0.2.44 ";
                     assertEquals(header, new String(s.getInputStream().readNBytes(header.length()), StandardCharsets.US_ASCII));
@@ -266,14 +240,14 @@ class TcpTlsIT {
                 h.start(tcp);
                 int port = h.port("db");
                 try (SSLSocket old = tlsClient(plain(port), port, null)) {
-                    assertTrue(subject(old).contains("CN=default.example"));
+                    assertTrue(TestPki.peerSubject(old).contains("CN=default.example"));
                     Files.copy(next.cert(), cert, StandardCopyOption.REPLACE_EXISTING);
                     Files.copy(next.key(), key, StandardCopyOption.REPLACE_EXISTING);
                     // the reload path SIGHUP and POST /reload take: same config, files re-read
                     var applied = h.server().applyConfig(ConfigLoader.parse(tcp));
                     assertTrue(applied.ok(), applied.errors().toString());
                     try (SSLSocket s = tlsClient(plain(port), port, null)) {
-                        assertTrue(subject(s).contains("CN=next.example"), "a new connection gets the new certificate: " + subject(s));
+                        assertTrue(TestPki.peerSubject(s).contains("CN=next.example"), "a new connection gets the new certificate: " + TestPki.peerSubject(s));
                         assertEquals("", s.getApplicationProtocol(), "the reloaded contexts still offer no ALPN");
                         assertEquals("new", echo(s, "new"));
                     }

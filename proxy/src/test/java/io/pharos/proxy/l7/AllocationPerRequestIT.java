@@ -65,28 +65,26 @@ class AllocationPerRequestIT {
 
     @Test
     void keepAliveRequestsAllocateLittleOnTheLoop() throws Exception {
-        int warmup = Integer.getInteger("pharos.alloc.warmup", 5_000);
-        int requests = Integer.getInteger("pharos.alloc.requests", 10_000);
-        run(warmup, false);
-        LoopThreadMeter meter = LoopThreadMeter.start();
-        run(requests, false);
-        LoopThreadMeter.Sample s = meter.stop();
-        report("keep-alive", s, requests);
-        assertTrue(s.bytes() / requests < KEEP_ALIVE_BOUND,
-                "bytes allocated per keep-alive request: " + s.bytes() / requests + " (expected: < " + KEEP_ALIVE_BOUND + ")");
+        assertAllocatesLessThan(KEEP_ALIVE_BOUND, false, 1, "keep-alive", "keep-alive request");
     }
 
     @Test
     void newConnectionPerRequestAllocatesLittleOnTheLoop() throws Exception {
-        int warmup = Integer.getInteger("pharos.alloc.warmup", 5_000) / 4;
-        int requests = Integer.getInteger("pharos.alloc.requests", 10_000) / 4;
-        run(warmup, true);
+        assertAllocatesLessThan(NEW_CONNECTION_BOUND, true, 4, "new-connection", "request on a new connection");
+    }
+
+    /** Warms up, then measures the loop's allocation over the configured request count divided by {@code divisor}. */
+    private void assertAllocatesLessThan(long bound, boolean newConnection, int divisor, String what, String perWhat)
+            throws Exception {
+        int warmup = Integer.getInteger("pharos.alloc.warmup", 5_000) / divisor;
+        int requests = Integer.getInteger("pharos.alloc.requests", 10_000) / divisor;
+        run(warmup, newConnection);
         LoopThreadMeter meter = LoopThreadMeter.start();
-        run(requests, true);
+        run(requests, newConnection);
         LoopThreadMeter.Sample s = meter.stop();
-        report("new-connection", s, requests);
-        assertTrue(s.bytes() / requests < NEW_CONNECTION_BOUND,
-                "bytes allocated per request on a new connection: " + s.bytes() / requests + " (expected: < " + NEW_CONNECTION_BOUND + ")");
+        report(what, s, requests);
+        assertTrue(s.bytes() / requests < bound,
+                "bytes allocated per " + perWhat + ": " + s.bytes() / requests + " (expected: < " + bound + ")");
     }
 
     private static void report(String what, LoopThreadMeter.Sample s, int requests) {

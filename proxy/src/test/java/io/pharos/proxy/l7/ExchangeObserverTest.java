@@ -73,6 +73,15 @@ class ExchangeObserverTest {
         return proxy.backend("b1");
     }
 
+    /** {@code request} through a pipeline to b1 watched by {@code observer}, answered by b1 with {@code response}: returns b1. */
+    private EmbeddedChannel exchange(ExchangeObserver observer, String request, String response) throws Exception {
+        EmbeddedChannel b1 = oneBackend(observer);
+        proxy.send(request);
+        EmbeddedBackends.written(b1);
+        EmbeddedBackends.answer(b1, response);
+        return b1;
+    }
+
     @AfterEach
     void tearDown() {
         if (proxy != null) {
@@ -98,10 +107,7 @@ class ExchangeObserverTest {
     @Test
     void theBodyIsOnlyOfferedWhenAskedFor() throws Exception {
         Recorder r = new Recorder(false);
-        EmbeddedChannel b1 = oneBackend(r);
-        proxy.send("PUT /k HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc");
-        EmbeddedBackends.written(b1);
-        EmbeddedBackends.answer(b1, "HTTP/1.1 204 No Content\r\n\r\n");
+        exchange(r, "PUT /k HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc", "HTTP/1.1 204 No Content\r\n\r\n");
         assertEquals(List.of("head PUT /k HTTP/1.1 xff=embedded -> 204 from b1", "end /k 204 completed"), r.calls);
     }
 
@@ -131,10 +137,8 @@ class ExchangeObserverTest {
     @Test
     void aResponseCutShortEndsTheExchangeNotCompleted() throws Exception {
         Recorder r = new Recorder(false);
-        EmbeddedChannel b1 = oneBackend(r);
-        proxy.send("GET /big HTTP/1.1\r\nHost: t\r\n\r\n");
-        EmbeddedBackends.written(b1);
-        EmbeddedBackends.answer(b1, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n12345");
+        EmbeddedChannel b1 = exchange(r, "GET /big HTTP/1.1\r\nHost: t\r\n\r\n",
+                "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n12345");
         b1.close();
         proxy.ch.runPendingTasks();
         assertFalse(proxy.ch.isActive(), "the client sees the truncation");

@@ -10,6 +10,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -28,12 +29,9 @@ class SelectionTest {
     @EnumSource(Algorithm.class)
     void skipsUnhealthyEjectedDrainingAndWeightZero(Algorithm algorithm) {
         List<Backend> b = backends(5);
-        List<ClusterMember> members = List.of(
-                member(b.get(0), 100, HealthState.UNHEALTHY),
-                member(b.get(1), 100, HealthState.EJECTED),
-                member(b.get(2), 100, HealthState.DRAINING),
-                member(b.get(3), 0, HealthState.HEALTHY),
-                member(b.get(4), 100, HealthState.UNKNOWN));
+        List<ClusterMember> members = inStates(b, HealthState.UNHEALTHY, HealthState.EJECTED, HealthState.DRAINING,
+                HealthState.HEALTHY, HealthState.UNKNOWN);
+        members.set(3, member(b.get(3), 0, HealthState.HEALTHY));
         LoadBalancer lb = build(config(algorithm, 0, Duration.ZERO), members);
         assertEquals(Set.of(b.get(4)), picks(lb));
     }
@@ -60,12 +58,8 @@ class SelectionTest {
     @EnumSource(Algorithm.class)
     void panicSpreadsOverAllButDrainedWhenTooFewAreHealthy(Algorithm algorithm) {
         List<Backend> b = backends(5);
-        List<ClusterMember> members = List.of(
-                member(b.get(0), 100, HealthState.HEALTHY),
-                member(b.get(1), 100, HealthState.UNHEALTHY),
-                member(b.get(2), 100, HealthState.EJECTED),
-                member(b.get(3), 100, HealthState.UNHEALTHY),
-                member(b.get(4), 100, HealthState.DRAINING));
+        List<ClusterMember> members = inStates(b, HealthState.HEALTHY, HealthState.UNHEALTHY, HealthState.EJECTED,
+                HealthState.UNHEALTHY, HealthState.DRAINING);
         // 1 usable of 4 non-drained = 25 % < 50 %: panic
         assertEquals(Set.of(b.get(0), b.get(1), b.get(2), b.get(3)), picks(build(config(algorithm, 50, Duration.ZERO), members)));
         // 25 % >= 20 %: no panic
@@ -78,12 +72,19 @@ class SelectionTest {
     @EnumSource(Algorithm.class)
     void noUsableBackendGivesNullUnlessPanicking(Algorithm algorithm) {
         List<Backend> b = backends(2);
-        List<ClusterMember> members = List.of(
-                member(b.get(0), 100, HealthState.UNHEALTHY),
-                member(b.get(1), 100, HealthState.DRAINING));
+        List<ClusterMember> members = inStates(b, HealthState.UNHEALTHY, HealthState.DRAINING);
         assertNull(build(config(algorithm, 0, Duration.ZERO), members).pick(plain()));
         assertEquals(Set.of(b.get(0)), picks(build(config(algorithm, 50, Duration.ZERO), members)));
         assertNull(build(config(algorithm), List.of()).pick(plain()));
+    }
+
+    /** Member {@code i} is backend {@code i} at weight 100 in {@code states[i]}; a mutable list. */
+    private static List<ClusterMember> inStates(List<Backend> b, HealthState... states) {
+        List<ClusterMember> members = new ArrayList<>();
+        for (int i = 0; i < states.length; i++) {
+            members.add(member(b.get(i), 100, states[i]));
+        }
+        return members;
     }
 
     private static Set<Backend> picks(LoadBalancer lb) {

@@ -108,15 +108,8 @@ class ProxyProtocolIT {
                     try (Socket s = server.accept()) {
                         s.setSoTimeout(20_000);
                         InputStream in = s.getInputStream();
-                        StringBuilder sb = new StringBuilder();
-                        while (!sb.toString().endsWith("\r\n\r\n")) {
-                            int c = in.read();
-                            if (c < 0) {
-                                break;
-                            }
-                            sb.append((char) c);
-                        }
-                        firstLines.add(sb.substring(0, sb.indexOf("\r\n")));
+                        String head = readHead(in);
+                        firstLines.add(head.substring(0, head.indexOf("\r\n")));
                         s.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".getBytes(StandardCharsets.US_ASCII));
                         s.getOutputStream().flush();
                         // keep-alive from the backend's side: the proxy must still not reuse this connection
@@ -149,7 +142,13 @@ class ProxyProtocolIT {
         }
     }
 
+    /** A response head and its two-byte body. */
     private static String readResponse(InputStream in) throws Exception {
+        return readHead(in) + new String(in.readNBytes(2), StandardCharsets.US_ASCII);
+    }
+
+    /** Up to and with the blank line that ends a head, or to EOF. */
+    private static String readHead(InputStream in) throws Exception {
         StringBuilder sb = new StringBuilder();
         while (!sb.toString().endsWith("\r\n\r\n")) {
             int c = in.read();
@@ -158,7 +157,6 @@ class ProxyProtocolIT {
             }
             sb.append((char) c);
         }
-        sb.append(new String(in.readNBytes(2), StandardCharsets.US_ASCII));
         return sb.toString();
     }
 }

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
@@ -90,6 +91,11 @@ public final class TestPki {
     }
 
     public record Leaf(Path cert, Path key) {
+    }
+
+    /** The subject of the certificate the server of {@code s} presented. */
+    public static String peerSubject(SSLSocket s) throws Exception {
+        return ((X509Certificate) s.getSession().getPeerCertificates()[0]).getSubjectX500Principal().getName();
     }
 
     static void openssl(String... args) throws Exception {

@@ -13,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.cert.X509Certificate;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -190,7 +189,7 @@ class TlsIT {
             try (SSLSocket old = (SSLSocket) pki.clientContext().getSocketFactory().createSocket("127.0.0.1", h.port())) {
                 old.setSoTimeout(20_000);
                 assertEquals("b1", get(old));
-                assertTrue(subject(old).contains("default.example"));
+                assertTrue(TestPki.peerSubject(old).contains("default.example"));
 
                 Files.copy(next.cert(), cert, StandardCopyOption.REPLACE_EXISTING);
                 Files.copy(next.key(), key, StandardCopyOption.REPLACE_EXISTING);
@@ -200,7 +199,7 @@ class TlsIT {
                 assertTrue(sClient(h.port()).output().contains("CN = next.example"), "a new connection gets the new certificate");
 
                 assertEquals("b1", get(old), "the established connection goes on");
-                assertTrue(subject(old).contains("default.example"));
+                assertTrue(TestPki.peerSubject(old).contains("default.example"));
 
                 Files.writeString(cert, "-----BEGIN CERTIFICATE-----\nnot a certificate\n-----END CERTIFICATE-----\n");
                 var rejected = h.server().applyConfig(ConfigLoader.parse(hocon));
@@ -236,10 +235,6 @@ class TlsIT {
                 }
             }
         }
-    }
-
-    private static String subject(SSLSocket s) throws Exception {
-        return ((X509Certificate) s.getSession().getPeerCertificates()[0]).getSubjectX500Principal().getName();
     }
 
     /** One keep-alive GET / on {@code s}; returns the body (the backend's name). */

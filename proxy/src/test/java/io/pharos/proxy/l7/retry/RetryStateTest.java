@@ -62,11 +62,7 @@ class RetryStateTest {
 
     @Test
     void aBodyThatOutgrewTheReplayBufferIsNotRetried() throws Exception {
-        ClusterSnapshot s = begin(HttpMethod.PUT, "retries { replay-buffer = 4 }", "a", "b");
-        state.firstTry(s);
-        HttpContent piece = new DefaultHttpContent(Unpooled.copiedBuffer(new byte[5]));
-        state.replay().add(piece);
-        piece.release();
+        ClusterSnapshot s = putAfterFirstTry("retries { replay-buffer = 4 }", 5);
         assertNull(state.nextTry(s, false, budget), "5 bytes sent, 4 kept at most: nothing to replay");
         assertNotNull(state.nextTry(s, true, budget), "a connect failure does not need the body: nothing reached a backend");
         state.end();
@@ -74,11 +70,7 @@ class RetryStateTest {
 
     @Test
     void aReplayableBodyIsRetried() throws Exception {
-        ClusterSnapshot s = begin(HttpMethod.PUT, "retries { replay-buffer = 8 }", "a", "b");
-        state.firstTry(s);
-        HttpContent piece = new DefaultHttpContent(Unpooled.copiedBuffer(new byte[5]));
-        state.replay().add(piece);
-        piece.release();
+        ClusterSnapshot s = putAfterFirstTry("retries { replay-buffer = 8 }", 5);
         assertNotNull(state.nextTry(s, false, budget));
         state.end();
     }
@@ -153,5 +145,15 @@ class RetryStateTest {
         assertNull(state.nextTry(s, false, budget));
         assertEquals(4, state.tries());
         state.end();
+    }
+
+    /** A PUT over backends a and b under {@code clusterConfig}, its first try begun and {@code bodyBytes} of body sent. */
+    private ClusterSnapshot putAfterFirstTry(String clusterConfig, int bodyBytes) throws Exception {
+        ClusterSnapshot s = begin(HttpMethod.PUT, clusterConfig, "a", "b");
+        state.firstTry(s);
+        HttpContent piece = new DefaultHttpContent(Unpooled.copiedBuffer(new byte[bodyBytes]));
+        state.replay().add(piece);
+        piece.release();
+        return s;
     }
 }
