@@ -46,7 +46,7 @@ class TcpTlsIT {
         a = pki.leaf("a", "a.example", "a.example");
     }
 
-    /** Bytes and connections an echo backend received. */
+    /** A tcp listener {@code db} with TLS ({@code cert}/{@code key}, and an SNI certificate for a.example) over the echo backend. */
     private static String config(TcpEchoBackend echo, String protocol, Path cert, Path key, String clusterExtra) {
         return "pharos {\n workers = 2\n listeners = [\n"
                 + " { name = db, listen = \"127.0.0.1:0\", protocol = " + protocol + ", cluster = db,\n"
