@@ -48,6 +48,12 @@ final class FileJournal implements Journal {
         final CompletableFuture<Long> future = new CompletableFuture<>();
         /** Assigned by the writer thread when it buffers the record. */
         long sequence;
+        /**
+         * Writer thread: set once the writer has answered this append (durable, refused or failed), so a
+         * second failure path neither answers it again nor releases its bytes twice; a caller that
+         * completes or cancels the future itself does not change it.
+         */
+        boolean settled;
 
         Pending(byte[] payload) {
             this.payload = payload;

@@ -180,6 +180,7 @@ final class JournalWriter {
         journal.signalDurable();
         journal.appended.add(unforced.size());
         for (FileJournal.Pending p : unforced) {
+            p.settled = true;
             p.future.complete(p.sequence);
         }
         unforced.clear();
@@ -236,12 +237,17 @@ final class JournalWriter {
             refuseDisk(p, e.getMessage());
         }
         unforced.clear();
-        if (current != null && !current.future.isDone()) {
+        if (current != null) {
             refuseDisk(current, e.getMessage());
         }
     }
 
+    /** Refuses an append the writer has not answered yet; its bytes are released before its future fails. */
     private void refuseDisk(FileJournal.Pending p, String why) {
+        if (p.settled) {
+            return;
+        }
+        p.settled = true;
         journal.refusedDisk.increment();
         journal.heldBytes.addAndGet(-p.frameBytes());
         p.future.completeExceptionally(new JournalFullException(JournalFullException.Reason.DISK,
@@ -260,11 +266,17 @@ final class JournalWriter {
         unforced.clear();
     }
 
-    /** Fails an append with the journal's failure unless it is already completed. */
+    /**
+     * Fails an append with the journal's failure unless the writer already answered it. The bytes are
+     * released first, so whoever sees the future fail also sees them gone from the cap.
+     */
     private void failIfPending(FileJournal.Pending p) {
-        if (p.future.completeExceptionally(failedException())) {
-            journal.heldBytes.addAndGet(-p.frameBytes());
+        if (p.settled) {
+            return;
         }
+        p.settled = true;
+        journal.heldBytes.addAndGet(-p.frameBytes());
+        p.future.completeExceptionally(failedException());
     }
 
     /** After a failure: fails whatever is still queued until close stops the writer. */
