@@ -206,7 +206,8 @@ class TcpTlsIT {
         try (ProxyHarness h = new ProxyHarness()) {
             TcpEchoBackend echo = TcpEchoBackend.start(h.backendGroup());
             try {
-                h.start(config(echo, "tcp", def.cert(), def.key(), " timeouts { idle = 1s }\n"));
+                // long enough that a slow first handshake and the echo finish before it; the read below waits up to 20 s
+                h.start(config(echo, "tcp", def.cert(), def.key(), " timeouts { idle = 3s }\n"));
                 int port = h.port("db");
                 try (SSLSocket s = tlsClient(plain(port), port, null)) {
                     assertEquals("ping", echo(s, "ping"));

@@ -348,7 +348,8 @@ class Http2UpstreamIT {
         try (ProxyHarness h = new ProxyHarness()) {
             Http2TestBackend b1 = Http2TestBackend.startTls("b1", h.backendGroup(), leaf.cert(), leaf.key());
             try {
-                h.start(config("upstream-tls { ca-file = \"" + pki.caCert() + "\", server-name = backend.internal }", b1));
+                // the first TLS handshake of a cold JVM on a loaded machine can outlast the default 1 s connect timeout
+                h.start(config("upstream-tls { ca-file = \"" + pki.caCert() + "\", server-name = backend.internal }\n timeouts { connect = 10s }", b1));
                 for (int i = 0; i < 20; i++) {
                     HttpResponse<byte[]> r = send(HttpRequest.newBuilder(URI.create(h.url("/tls?i=" + i))).timeout(Duration.ofSeconds(30)).build());
                     assertEquals(200, r.statusCode(), new String(r.body()));
