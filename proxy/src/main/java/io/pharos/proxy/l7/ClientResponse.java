@@ -71,15 +71,7 @@ final class ClientResponse {
 
     /** Writes (unflushed) a backend's final response head, already framed for the client. */
     void head(HttpRequest request, HttpResponse resp, Backend backend, boolean headRequest) {
-        int code = resp.status().code();
-        started = true;
-        status = code;
-        listener.metrics().onResponse(latency, request, backend, code, startNanos);
-        if (encoder != null) {
-            encoder.setHeadRequest(headRequest);
-        }
-        observer.onResponseHead(request, resp, backend);
-        ctx.write(resp, ctx.voidPromise());
+        write(request, resp, backend, headRequest);
     }
 
     /** Writes and flushes a 101 Switching Protocols head: what follows is no longer HTTP. */
@@ -93,14 +85,18 @@ final class ClientResponse {
 
     /** Writes (unflushed) an error page the proxy made; {@code close} announces the connection closes after it. */
     void error(HttpRequest request, HttpResponseStatus errorStatus, String reason, boolean close, boolean headRequest) {
-        HttpResponse resp = ErrorResponses.page(errorStatus, reason, close);
+        write(request, ErrorResponses.page(errorStatus, reason, close), null, headRequest);
+    }
+
+    /** Writes (unflushed) a final response head; {@code backend} is null for the proxy's own answer. */
+    private void write(HttpRequest request, HttpResponse resp, Backend backend, boolean headRequest) {
+        started = true;
+        status = resp.status().code();
+        listener.metrics().onResponse(latency, request, backend, status, startNanos);
         if (encoder != null) {
             encoder.setHeadRequest(headRequest);
         }
-        started = true;
-        status = errorStatus.code();
-        listener.metrics().onResponse(latency, request, null, status, startNanos);
-        observer.onResponseHead(request, resp, null);
+        observer.onResponseHead(request, resp, backend);
         ctx.write(resp, ctx.voidPromise());
     }
 

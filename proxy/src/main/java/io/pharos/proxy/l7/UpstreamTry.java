@@ -133,14 +133,9 @@ final class UpstreamTry {
 
     private void timerExpired() {
         if (timerExchange == exchange.id() && channel != null && !exchange.responseStarted()) {
-            Backend b = backend;
             long now = System.nanoTime();
-            b.recordLatencyNanos(now - sentNanos, now);
-            detach(false);
-            b.stats().onFailure();
-            b.onEnd();
-            listener.health().onLocalFailure(b);
-            exchange.onTryTimeout(b);
+            backend.recordLatencyNanos(now - sentNanos, now);
+            exchange.onTryTimeout(letGoFailed(true));
         }
     }
 
@@ -162,10 +157,9 @@ final class UpstreamTry {
      * as failed and returns it.
      */
     Backend failBeforeResponse(boolean staleAllowed) {
-        Backend b = backend;
-        boolean stale = staleAllowed && reused && !staleRetried;
-        detach(false);
-        if (stale) {
+        if (staleAllowed && reused && !staleRetried) {
+            Backend b = backend;
+            detach(false);
             staleRetried = true;
             backend = b;
             conn.state(State.CONNECTING);
@@ -173,18 +167,27 @@ final class UpstreamTry {
             connect();
             return null;
         }
-        b.stats().onFailure();
-        b.onEnd();
-        listener.health().onLocalFailure(b);
-        return b;
+        return letGoFailed(true);
     }
 
     /** The try failed after its response head was taken (cut short, or a 502/503/504 to retry): closes the channel. */
     void fail() {
+        letGoFailed(false);
+    }
+
+    /**
+     * Closes the try's channel and lets its backend go as failed; {@code local} when the failure was seen
+     * here (connect, reset, timeout) rather than answered by the backend, which the passive checks count too.
+     */
+    private Backend letGoFailed(boolean local) {
         Backend b = backend;
         detach(false);
         b.stats().onFailure();
         b.onEnd();
+        if (local) {
+            listener.health().onLocalFailure(b);
+        }
+        return b;
     }
 
     /** The exchange completed: the channel goes back to the pool if {@code reuse}, else is closed. */
