@@ -143,7 +143,7 @@ public final class JournalAppendBench {
     private static JournalRecord record(int size) {
         byte[] body = new byte[Math.max(0, size - 120)];
         Arrays.fill(body, (byte) 'x');
-        return JournalRecord.unsequenced("bench", 1, "tenant-1", "idem-0123456789", "POST", "/kv/some-key",
+        return JournalRecord.unsequenced("bench", "kv", 1, "tenant-1", "idem-0123456789", "POST", "/kv/some-key",
                 List.of(new JournalRecord.Header("Content-Type", "application/json")), body, 201, "\"e1\"", null);
     }
 

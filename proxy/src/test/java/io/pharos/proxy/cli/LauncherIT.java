@@ -56,13 +56,13 @@ class LauncherIT {
         Path dir = Files.createTempDirectory("pharos-journal");
         try {
             try (Journal j = Journal.openFile(dir, JournalSettings.defaults())) {
-                j.append(JournalRecord.unsequenced("eu-west", 1, "tenant-a", "idem-1", "PUT", "/kv/a", List.of(),
+                j.append(JournalRecord.unsequenced("eu-west", "kv", 1, "tenant-a", "idem-1", "PUT", "/kv/a", List.of(),
                         "hello".getBytes(StandardCharsets.UTF_8), 204, null, null)).get(10, TimeUnit.SECONDS);
             }
             Result r = run(Duration.ofSeconds(60), "journal", "dump", dir.toString());
             assertEquals(0, r.exit(), r.output());
             assertTrue(r.output().contains("sequences 1..1, confirmed 0"), r.output());
-            assertTrue(r.output().contains("origin=eu-west/1 key=tenant-a idem=idem-1 PUT /kv/a status=204 body=5B \"hello\""), r.output());
+            assertTrue(r.output().contains("origin=eu-west/1 cluster=kv key=tenant-a idem=idem-1 PUT /kv/a status=204 body=5B \"hello\""), r.output());
         } finally {
             try (var files = Files.list(dir)) {
                 for (Path f : files.toList()) {

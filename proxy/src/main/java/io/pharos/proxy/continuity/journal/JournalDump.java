@@ -115,7 +115,7 @@ public final class JournalDump {
 
     private static String text(JournalRecord r, boolean confirmed) {
         return "seq=" + r.sequence() + (confirmed ? " confirmed" : "") + " time=" + Instant.ofEpochMilli(r.appendTimeMillis())
-                + " origin=" + r.originRegion() + "/" + r.epoch() + " key=" + r.partitionKey() + " idem=" + r.idempotencyKey()
+                + " origin=" + r.originRegion() + "/" + r.epoch() + " cluster=" + r.cluster() + " key=" + r.partitionKey() + " idem=" + r.idempotencyKey()
                 + " " + r.method() + " " + r.target() + " status=" + r.status() + " body=" + r.body().length + "B "
                 + quote(prefix(r.body()));
     }
@@ -125,6 +125,7 @@ public final class JournalDump {
         b.append("{\"seq\":").append(r.sequence())
                 .append(",\"time\":").append(quote(Instant.ofEpochMilli(r.appendTimeMillis()).toString()))
                 .append(",\"origin\":").append(quote(r.originRegion()))
+                .append(",\"cluster\":").append(quote(r.cluster()))
                 .append(",\"epoch\":").append(r.epoch())
                 .append(",\"key\":").append(quote(r.partitionKey()))
                 .append(",\"idempotencyKey\":").append(quote(r.idempotencyKey()))

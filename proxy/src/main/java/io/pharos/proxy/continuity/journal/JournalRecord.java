@@ -5,7 +5,8 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * One acknowledged write as the journal keeps it: where it came from (origin region, epoch), its place
+ * One acknowledged write as the journal keeps it: where it came from (origin region, the cluster that
+ * served it there and replays it at the peer, epoch), its place
  * in the journal (sequence, append time: both stamped by the journal's writer), and everything the peer
  * region needs to replay it with the same effect (partition key, Idempotency-Key, method, target, the
  * allow-listed headers in order, the body) plus what the local backend answered (status, {@code ETag},
@@ -17,6 +18,7 @@ import java.util.Objects;
  */
 public record JournalRecord(
         String originRegion,
+        String cluster,
         long epoch,
         long sequence,
         String partitionKey,
@@ -40,6 +42,7 @@ public record JournalRecord(
 
     public JournalRecord {
         Objects.requireNonNull(originRegion, "originRegion");
+        Objects.requireNonNull(cluster, "cluster");
         Objects.requireNonNull(partitionKey, "partitionKey");
         Objects.requireNonNull(idempotencyKey, "idempotencyKey");
         Objects.requireNonNull(method, "method");
@@ -58,17 +61,17 @@ public record JournalRecord(
     }
 
     /** A record before the journal took it: sequence and append time 0 (the writer stamps both). */
-    public static JournalRecord unsequenced(String originRegion, long epoch, String partitionKey,
+    public static JournalRecord unsequenced(String originRegion, String cluster, long epoch, String partitionKey,
                                             String idempotencyKey, String method, String target,
                                             List<Header> headers, byte[] body, int status, String etag,
                                             String location) {
-        return new JournalRecord(originRegion, epoch, 0, partitionKey, idempotencyKey, method, target,
+        return new JournalRecord(originRegion, cluster, epoch, 0, partitionKey, idempotencyKey, method, target,
                 headers, body, status, etag, location, 0);
     }
 
     /** This record with the place the journal gave it. */
     public JournalRecord withSequence(long sequence, long appendTimeMillis) {
-        return new JournalRecord(originRegion, epoch, sequence, partitionKey, idempotencyKey, method, target,
+        return new JournalRecord(originRegion, cluster, epoch, sequence, partitionKey, idempotencyKey, method, target,
                 headers, body, status, etag, location, appendTimeMillis);
     }
 
@@ -77,7 +80,7 @@ public record JournalRecord(
         return o instanceof JournalRecord r
                 && epoch == r.epoch && sequence == r.sequence && status == r.status
                 && appendTimeMillis == r.appendTimeMillis
-                && originRegion.equals(r.originRegion) && partitionKey.equals(r.partitionKey)
+                && originRegion.equals(r.originRegion) && cluster.equals(r.cluster) && partitionKey.equals(r.partitionKey)
                 && idempotencyKey.equals(r.idempotencyKey) && method.equals(r.method)
                 && target.equals(r.target) && headers.equals(r.headers) && Arrays.equals(body, r.body)
                 && Objects.equals(etag, r.etag) && Objects.equals(location, r.location);
@@ -85,13 +88,13 @@ public record JournalRecord(
 
     @Override
     public int hashCode() {
-        return Objects.hash(originRegion, epoch, sequence, partitionKey, idempotencyKey, method, target,
+        return Objects.hash(originRegion, cluster, epoch, sequence, partitionKey, idempotencyKey, method, target,
                 headers, Arrays.hashCode(body), status, etag, location, appendTimeMillis);
     }
 
     @Override
     public String toString() {
-        return "JournalRecord[" + originRegion + "/" + epoch + "/" + sequence + " " + method + " " + target
+        return "JournalRecord[" + originRegion + "/" + epoch + "/" + sequence + " " + cluster + " " + method + " " + target
                 + " key=" + partitionKey + " idem=" + idempotencyKey + " status=" + status
                 + " body=" + body.length + "B time=" + appendTimeMillis + "]";
     }

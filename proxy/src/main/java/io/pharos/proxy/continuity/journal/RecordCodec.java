@@ -41,6 +41,7 @@ public final class RecordCodec {
     /** Encodes {@code r} in the current version; throws {@link IllegalArgumentException} over a bound. */
     public static byte[] encode(JournalRecord r) {
         byte[] origin = utf8("originRegion", r.originRegion());
+        byte[] cluster = utf8("cluster", r.cluster());
         byte[] key = utf8("partitionKey", r.partitionKey());
         byte[] idem = utf8("idempotencyKey", r.idempotencyKey());
         byte[] method = utf8("method", r.method());
@@ -54,7 +55,7 @@ public final class RecordCodec {
             throw new IllegalArgumentException("body: " + r.body().length + " bytes (expected: <= " + MAX_BODY_BYTES + ")");
         }
         List<byte[]> headers = new ArrayList<>(r.headers().size() * 2);
-        long size = STAMP_BYTES + 8 + 4 * 5L + origin.length + key.length + idem.length + method.length + target.length
+        long size = STAMP_BYTES + 8 + 4 * 6L + origin.length + cluster.length + key.length + idem.length + method.length + target.length
                 + 4 + 4 + (etag == null ? 0 : etag.length) + 4 + (location == null ? 0 : location.length)
                 + 4 + 4 + r.body().length;
         for (JournalRecord.Header h : r.headers()) {
@@ -70,6 +71,7 @@ public final class RecordCodec {
         ByteBuffer b = ByteBuffer.allocate((int) size);
         b.put(VERSION_1).putLong(r.sequence()).putLong(r.appendTimeMillis()).putLong(r.epoch());
         putBytes(b, origin);
+        putBytes(b, cluster);
         putBytes(b, key);
         putBytes(b, idem);
         putBytes(b, method);
@@ -101,6 +103,7 @@ public final class RecordCodec {
             long time = b.getLong();
             long epoch = b.getLong();
             String origin = string(b, "originRegion");
+            String cluster = string(b, "cluster");
             String key = string(b, "partitionKey");
             String idem = string(b, "idempotencyKey");
             String method = string(b, "method");
@@ -120,7 +123,7 @@ public final class RecordCodec {
             if (b.hasRemaining()) {
                 throw new MalformedRecordException(b.remaining() + " bytes after the body");
             }
-            return new JournalRecord(origin, epoch, sequence, key, idem, method, target, headers, body, status,
+            return new JournalRecord(origin, cluster, epoch, sequence, key, idem, method, target, headers, body, status,
                     etag, location, time);
         } catch (BufferUnderflowException | IndexOutOfBoundsException e) {
             throw new MalformedRecordException("record cut short at byte " + b.position() + " of " + payload.length);

@@ -477,7 +477,7 @@ class FileJournalTest {
     @Test
     void aRecordOverABoundFailsItsFutureAndTakesNoSequence() throws Exception {
         FileJournal j = open(SMALL);
-        JournalRecord huge = JournalRecord.unsequenced("r", 0, "k", "i", "POST", "/" + "x".repeat(70_000), List.of(),
+        JournalRecord huge = JournalRecord.unsequenced("r", "c", 0, "k", "i", "POST", "/" + "x".repeat(70_000), List.of(),
                 new byte[0], 200, null, null);
         ExecutionException e = assertThrows(ExecutionException.class, () -> j.append(huge).get());
         assertInstanceOf(IllegalArgumentException.class, e.getCause());

@@ -39,7 +39,7 @@ class JournalDumpTest {
         TestRecords.ManualClock clock = new TestRecords.ManualClock();
         try (FileJournal j = FileJournal.open(dir, SETTINGS, clock, FileJournal.NO_HOOK)) {
             j.append(TestRecords.record(1, 1)).get(10, TimeUnit.SECONDS);
-            j.append(JournalRecord.unsequenced("us-east", 4, "tenant-b", "idem \"quoted\"", "POST", "/orders",
+            j.append(JournalRecord.unsequenced("us-east", "orders", 4, "tenant-b", "idem \"quoted\"", "POST", "/orders",
                     List.of(new JournalRecord.Header("Content-Type", "text/plain")),
                     "line one\nline two \u0001 ü".getBytes(StandardCharsets.UTF_8), 201, "\"v1\"", "/orders/9")).get(10, TimeUnit.SECONDS);
             clock.millis.addAndGet(1000);
@@ -61,9 +61,9 @@ class JournalDumpTest {
         assertEquals(4, lines.size(), r.out());
         assertTrue(lines.get(0).startsWith("journal " + dir + ": 1 segments, "), lines.get(0));
         assertTrue(lines.get(0).endsWith(" bytes, sequences 1..2, confirmed 1"), lines.get(0));
-        assertEquals("seq=1 confirmed time=2023-11-14T22:13:20Z origin=eu-west/3 key=tenant-1 idem=idem-w1-1 PUT /kv/w1-1?v=1"
+        assertEquals("seq=1 confirmed time=2023-11-14T22:13:20Z origin=eu-west/3 cluster=kv key=tenant-1 idem=idem-w1-1 PUT /kv/w1-1?v=1"
                 + " status=201 body=48B \"cdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwx\"", lines.get(1));
-        assertEquals("seq=2 time=2023-11-14T22:13:20Z origin=us-east/4 key=tenant-b idem=idem \"quoted\" POST /orders"
+        assertEquals("seq=2 time=2023-11-14T22:13:20Z origin=us-east/4 cluster=orders key=tenant-b idem=idem \"quoted\" POST /orders"
                 + " status=201 body=22B \"line one.line two . ü\"", lines.get(2));
         int third = Frames.HEADER_BYTES + RecordCodec.encode(TestRecords.record(1, 3)).length;
         assertEquals("torn tail: 00000000000000000001.seg at offset " + (size + 10 - third) + ": " + (third - 10)
@@ -81,7 +81,7 @@ class JournalDumpTest {
         assertEquals(3, lines.size(), r.out());
         assertTrue(lines.get(0).startsWith("{\"journal\":"), lines.get(0));
         assertTrue(lines.get(0).endsWith(",\"first\":1,\"last\":2,\"confirmed\":1}"), lines.get(0));
-        assertEquals("{\"seq\":2,\"time\":\"2023-11-14T22:13:20Z\",\"origin\":\"us-east\",\"epoch\":4,\"key\":\"tenant-b\","
+        assertEquals("{\"seq\":2,\"time\":\"2023-11-14T22:13:20Z\",\"origin\":\"us-east\",\"cluster\":\"orders\",\"epoch\":4,\"key\":\"tenant-b\","
                 + "\"idempotencyKey\":\"idem \\\"quoted\\\"\",\"method\":\"POST\",\"target\":\"/orders\",\"status\":201,"
                 + "\"etag\":\"\\\"v1\\\"\",\"location\":\"/orders/9\",\"headers\":[[\"Content-Type\",\"text/plain\"]],"
                 + "\"bodyBytes\":22,\"bodyPrefix\":\"line one.line two . ü\"}", lines.get(1));

@@ -18,7 +18,7 @@ class RecordCodecTest {
 
     @Test
     void roundTripKeepsEveryField() {
-        JournalRecord r = new JournalRecord("ap-south-1", 42, 9_000_000_001L, "tenant-ü", "idem-🙂", "PATCH",
+        JournalRecord r = new JournalRecord("ap-south-1", "api-é", 42, 9_000_000_001L, "tenant-ü", "idem-🙂", "PATCH",
                 "/orders/7?x=1&y=%20",
                 List.of(new JournalRecord.Header("X-A", "1"), new JournalRecord.Header("x-a", "2"), new JournalRecord.Header("X-Empty", "")),
                 new byte[] {0, 1, 2, (byte) 0xff}, 201, "W/\"abc\"", "/orders/7", 1_700_000_000_123L);
@@ -33,7 +33,7 @@ class RecordCodecTest {
 
     @Test
     void absentEtagAndLocationAndEmptyBodyStayAbsent() {
-        JournalRecord r = JournalRecord.unsequenced("r", 0, "", "", "DELETE", "/", List.of(), new byte[0], 204, null, null);
+        JournalRecord r = JournalRecord.unsequenced("r", "c", 0, "", "", "DELETE", "/", List.of(), new byte[0], 204, null, null);
         JournalRecord back = RecordCodec.decode(RecordCodec.encode(r));
         assertNull(back.etag());
         assertNull(back.location());
@@ -115,10 +115,10 @@ class RecordCodecTest {
     @Test
     void encodeRefusesFieldsOverTheBounds() {
         String longTarget = "/" + "x".repeat(RecordCodec.MAX_STRING_BYTES);
-        JournalRecord r = JournalRecord.unsequenced("r", 0, "k", "i", "POST", longTarget, List.of(), new byte[0], 200, null, null);
+        JournalRecord r = JournalRecord.unsequenced("r", "c", 0, "k", "i", "POST", longTarget, List.of(), new byte[0], 200, null, null);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RecordCodec.encode(r));
         assertTrue(e.getMessage().startsWith("target: 65537 bytes"), e.getMessage());
-        JournalRecord many = JournalRecord.unsequenced("r", 0, "k", "i", "POST", "/",
+        JournalRecord many = JournalRecord.unsequenced("r", "c", 0, "k", "i", "POST", "/",
                 Collections.nCopies(RecordCodec.MAX_HEADERS + 1, new JournalRecord.Header("a", "b")), new byte[0], 200, null, null);
         assertThrows(IllegalArgumentException.class, () -> RecordCodec.encode(many));
     }

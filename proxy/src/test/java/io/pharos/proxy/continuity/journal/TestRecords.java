@@ -15,7 +15,7 @@ final class TestRecords {
 
     static JournalRecord record(int writer, long n) {
         String key = "w" + writer + "-" + n;
-        return JournalRecord.unsequenced("eu-west", 3, "tenant-" + (n % 7), "idem-" + key, n % 2 == 0 ? "POST" : "PUT",
+        return JournalRecord.unsequenced("eu-west", "kv", 3, "tenant-" + (n % 7), "idem-" + key, n % 2 == 0 ? "POST" : "PUT",
                 "/kv/" + key + "?v=" + n,
                 List.of(new JournalRecord.Header("Content-Type", "application/json"), new JournalRecord.Header("X-N", Long.toString(n))),
                 body(writer, n), 200 + (int) (n % 3), n % 3 == 0 ? null : "\"e" + n + "\"", n % 5 == 0 ? "/kv/" + key : null);
