@@ -31,8 +31,23 @@ public final class ProxyProcess implements AutoCloseable {
 
     /** As {@link #start(List, String...)} with another main class on the test's classpath (the GTM sidecar's). */
     public static ProxyProcess startMain(String mainClass, List<String> jvmOptions, String... args) throws IOException {
+        return launch(List.of(), mainClass, jvmOptions, args);
+    }
+
+    /**
+     * As {@link #start(List, String...)} with a per-file size limit ({@code ulimit -f}, in KiB): a write past
+     * it fails with EFBIG as a write to a full disk fails with ENOSPC (the JVM ignores SIGXFSZ). The limit
+     * holds for every file the process writes, its log included.
+     */
+    public static ProxyProcess startWithFileSizeLimit(long kib, List<String> jvmOptions, String... args) throws IOException {
+        return launch(List.of("/bin/bash", "-c", "ulimit -f " + kib + " && exec \"$0\" \"$@\""), "io.pharos.proxy.Main",
+                jvmOptions, args);
+    }
+
+    private static ProxyProcess launch(List<String> prefix, String mainClass, List<String> jvmOptions, String... args)
+            throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = new ArrayList<>();
+        List<String> cmd = new ArrayList<>(prefix);
         cmd.add(java);
         cmd.addAll(jvmOptions);
         cmd.add("-cp");
@@ -79,6 +94,14 @@ public final class ProxyProcess implements AutoCloseable {
             throw new IllegalStateException("proxy still running after " + timeout);
         }
         return process.exitValue();
+    }
+
+    /** {@code kill -9}: SIGKILL on Linux, no shutdown hook runs; returns once the process is gone. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("pid " + process.pid() + " still alive 30 s after SIGKILL");
+        }
     }
 
     /** Sends a signal by name (TERM, HUP) to the process. */

@@ -1,0 +1,68 @@
+package io.pharos.proxy.continuity;
+
+import io.pharos.health.testing.Await;
+import io.pharos.proxy.admin.TestJson;
+import io.pharos.proxy.demo.KvStoreDump;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Issue 13, must-show 1: two regions, each a proxy and two key-value app instances over one store
+ * (separate processes), cluster {@code kv} in sync mode. A client sends 10 000 keyed writes to the
+ * primary; once 4 000 were acknowledged, the primary's proxy and both its apps are killed ({@code kill -9}).
+ * Every write that got a 2xx is then in the secondary's store exactly once, with the value the client sent.
+ */
+class SyncFailoverIT {
+    static final int WRITES = 10_000;
+    static final int KILL_AFTER_ACKS = 4_000;
+    static final int CONCURRENCY = 16;
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void everyAcknowledgedWriteIsInTheSecondaryExactlyOnceAfterThePrimaryIsKilled() throws Exception {
+        String sync = "mode = sync, sync { timeout = 2s, on-peer-failure = fail }";
+        try (Region primary = new Region("primary", tmp.resolve("primary"));
+             Region secondary = new Region("secondary", tmp.resolve("secondary"))) {
+            primary.startApps();
+            secondary.startApps();
+            secondary.startProxy(secondary.config(primary, sync, ""));
+            primary.startProxy(primary.config(secondary, sync, ""));
+            primary.awaitPeerAvailable();
+
+            TreeSet<Integer> acked;
+            try (KeyedWrites writes = new KeyedWrites(primary.web(), WRITES, CONCURRENCY)) {
+                writes.start();
+                Await.until(Duration.ofSeconds(120), KILL_AFTER_ACKS + " acknowledged writes\n" + primary.logs(),
+                        () -> writes.ackedCount() >= KILL_AFTER_ACKS || writes.finished());
+                primary.killAll();
+                writes.stop();
+                writes.awaitEnd(Duration.ofSeconds(30));
+                acked = writes.acked();
+            }
+            assertTrue(acked.size() >= KILL_AFTER_ACKS, "acknowledged before the kill: " + acked.size());
+            assertTrue(acked.size() < WRITES, "the kill came before the last write");
+
+            // sync: each acknowledged write was durable at the secondary first, so it received at least that many
+            Map<String, Object> in = secondary.awaitApplied("primary", acked.size(), Duration.ofSeconds(60));
+            Map<String, KvStoreDump.Key> store = Stores.read(secondary.store());
+            for (int i : acked) {
+                Stores.assertExactlyOnce(store, i, "secondary");
+            }
+            Stores.assertNothingTwice(store, "secondary");
+            assertTrue(store.size() <= TestJson.number(in, "received"),
+                    "the secondary holds only replayed writes: " + store.size() + " keys, received " + in);
+        }
+    }
+}
