@@ -12,7 +12,9 @@ import java.util.Optional;
  * @param mode         what to run
  * @param host         target (http, tcp) or listen (sink) host
  * @param port         target or listen port
- * @param path         request path with query (http)
+ * @param path         request path with query (http); {@code {c}} in it stands for the connection's index
+ * @param method       request method (http)
+ * @param body         request body sent with every request, empty for none (http)
  * @param connections  concurrent connections (http, tcp)
  * @param threads      event loops of the generator
  * @param duration     how long the counted part runs
@@ -25,7 +27,7 @@ import java.util.Optional;
  * @param quiet        no per-second progress lines
  * @param watch        processes whose CPU time (over the counted window) and memory are reported
  */
-record BenchOptions(Mode mode, String host, int port, String path, int connections, int threads,
+record BenchOptions(Mode mode, String host, int port, String path, String method, String body, int connections, int threads,
                     Duration duration, Duration warmup, double rate, boolean newConnection, Duration timeout,
                     Optional<Path> hdrLog, int chunk, boolean quiet, ProcWatch watch) {
 
@@ -46,6 +48,9 @@ record BenchOptions(Mode mode, String host, int port, String path, int connectio
               -R, --rate R          open loop: R requests/s in total, latency measured from the intended
                                     send time (coordinated omission corrected, as wrk2); default: closed loop
               -n, --new-conn        a new connection for every request (Connection: close)
+              -m, --method M        request method (default GET); {c} in the URL's path stands for the
+                                    connection's index (e.g. http://h/kv/bench-{c}: one key per connection)
+                  --body TEXT       a body sent with every request (Content-Length, text/plain)
                   --timeout D       request/connect timeout, counted as an error (default 2s)
                   --hdr-log FILE    write an HdrHistogram interval log (one interval per second)
                   --chunk BYTES     tcp mode: bytes per write, e.g. 64k (default 64k)
@@ -76,6 +81,9 @@ record BenchOptions(Mode mode, String host, int port, String path, int connectio
         }
         if (chunk < 1 || chunk > (16 << 20)) {
             throw new IllegalArgumentException("chunk: " + chunk + " (expected: 1..16M)");
+        }
+        if (!method.matches("[A-Z]{1,20}")) {
+            throw new IllegalArgumentException("method: '" + method + "' (expected: upper-case letters, e.g. POST)");
         }
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port: " + port + " (expected: 0..65535)");
@@ -113,6 +121,8 @@ record BenchOptions(Mode mode, String host, int port, String path, int connectio
         Duration warmup = Duration.ZERO;
         double rate = 0;
         boolean newConnection = false;
+        String method = "GET";
+        String body = "";
         Duration timeout = Duration.ofSeconds(2);
         Optional<Path> hdrLog = Optional.empty();
         int chunk = 64 * 1024;
@@ -128,6 +138,8 @@ record BenchOptions(Mode mode, String host, int port, String path, int connectio
                 case "-w", "--warmup" -> warmup = duration(a, value(args, ++i, a));
                 case "-R", "--rate" -> rate = decimal(a, value(args, ++i, a));
                 case "-n", "--new-conn" -> newConnection = true;
+                case "-m", "--method" -> method = value(args, ++i, a);
+                case "--body" -> body = value(args, ++i, a);
                 case "--timeout" -> timeout = duration(a, value(args, ++i, a));
                 case "--hdr-log" -> hdrLog = Optional.of(Path.of(value(args, ++i, a)));
                 case "--chunk" -> chunk = (int) Math.min(Integer.MAX_VALUE, bytes(a, value(args, ++i, a)));
@@ -160,7 +172,7 @@ record BenchOptions(Mode mode, String host, int port, String path, int connectio
         if (mode == Mode.HTTP) {
             URI uri;
             try {
-                uri = URI.create(target);
+                uri = URI.create(target.replace("{c}", "%7Bc%7D"));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("bad URL '" + target + "': " + e.getMessage());
             }
@@ -170,7 +182,7 @@ record BenchOptions(Mode mode, String host, int port, String path, int connectio
             host = uri.getHost();
             port = uri.getPort() < 0 ? 80 : uri.getPort();
             String p = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
-            path = uri.getRawQuery() == null ? p : p + "?" + uri.getRawQuery();
+            path = (uri.getRawQuery() == null ? p : p + "?" + uri.getRawQuery()).replace("%7Bc%7D", "{c}");
         } else {
             int colon = target.lastIndexOf(':');
             if (colon <= 0) {
@@ -182,7 +194,10 @@ record BenchOptions(Mode mode, String host, int port, String path, int connectio
         if (mode != Mode.HTTP && (rate > 0 || newConnection)) {
             throw new IllegalArgumentException("--rate and --new-conn apply to http mode only");
         }
-        return new BenchOptions(mode, host, port, path, connections, threads, duration, warmup, rate, newConnection,
+        if (mode != Mode.HTTP && (!method.equals("GET") || !body.isEmpty())) {
+            throw new IllegalArgumentException("--method and --body apply to http mode only");
+        }
+        return new BenchOptions(mode, host, port, path, method, body, connections, threads, duration, warmup, rate, newConnection,
                 timeout, hdrLog, chunk, quiet, new ProcWatch(pids, clockTck));
     }
 

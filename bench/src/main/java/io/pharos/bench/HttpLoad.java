@@ -26,11 +26,22 @@ final class HttpLoad {
     private HttpLoad() {
     }
 
-    /** The request bytes: what wrk sends, plus {@code Connection: close} for one request per connection. */
-    static byte[] request(BenchOptions o) {
+    /**
+     * The request bytes of connection {@code connection}: what wrk sends, plus {@code Connection: close} for one
+     * request per connection, and the body with its length when there is one; {@code {c}} in the path becomes
+     * the connection's index.
+     */
+    static byte[] request(BenchOptions o, int connection) {
         String hostHeader = o.port() == 80 ? o.host() : o.host() + ":" + o.port();
-        return ("GET " + o.path() + " HTTP/1.1\r\nHost: " + hostHeader + "\r\n"
-                + (o.newConnection() ? "Connection: close\r\n" : "") + "\r\n").getBytes(StandardCharsets.US_ASCII);
+        byte[] body = o.body().getBytes(StandardCharsets.UTF_8);
+        String head = o.method() + " " + o.path().replace("{c}", Integer.toString(connection)) + " HTTP/1.1\r\nHost: " + hostHeader + "\r\n"
+                + (o.newConnection() ? "Connection: close\r\n" : "")
+                + (body.length > 0 || !o.method().equals("GET") ? "Content-Type: text/plain\r\nContent-Length: " + body.length + "\r\n" : "")
+                + "\r\n";
+        byte[] h = head.getBytes(StandardCharsets.US_ASCII);
+        byte[] out = java.util.Arrays.copyOf(h, h.length + body.length);
+        System.arraycopy(body, 0, out, h.length, body.length);
+        return out;
     }
 
     /** Runs the load described by {@code o}; blocks for warm-up + duration. */
@@ -39,13 +50,14 @@ final class HttpLoad {
         if (target.isUnresolved()) {
             throw new IllegalArgumentException("cannot resolve host " + o.host());
         }
-        out.printf(Locale.ROOT, "pharos-bench http://%s:%d%s  %s, %s, %d connections, %d thread(s), %s%n",
-                o.host(), o.port(), o.path(), o.newConnection() ? "new connection per request" : "keep-alive",
+        out.printf(Locale.ROOT, "pharos-bench %s http://%s:%d%s  %s, %s, %d connections, %d thread(s), %s%n",
+                o.method(), o.host(), o.port(), o.path(), o.newConnection() ? "new connection per request" : "keep-alive",
                 o.openLoop() ? String.format(Locale.ROOT, "open loop at %.0f req/s", o.rate()) : "closed loop",
                 o.connections(), o.threads(), Transports.name());
         out.printf(Locale.ROOT, "  warm-up %s, counted %s%n", o.warmup(), o.duration());
-        // every write sends a retained duplicate (released by the transport); the original is released at the end
-        ByteBuf request = Unpooled.directBuffer().writeBytes(request(o));
+        // every write sends a retained duplicate (released by the transport); the originals are released at the end
+        List<ByteBuf> requests = new ArrayList<>();
+        boolean perConnection = o.path().contains("{c}");
         EventLoopGroup group = Transports.group(o.threads());
         try {
             List<EventLoop> loops = new ArrayList<>();
@@ -73,7 +85,10 @@ final class HttpLoad {
             for (int i = 0; i < o.connections(); i++) {
                 int l = i % loops.size();
                 long firstDue = o.openLoop() ? origin + (long) (i * 1e9 / o.rate()) : 0;
-                HttpConnection c = new HttpConnection(loops.get(l), bootstrap, target, request, control, stats.get(l),
+                if (i == 0 || perConnection) {
+                    requests.add(Unpooled.directBuffer().writeBytes(request(o, i)));
+                }
+                HttpConnection c = new HttpConnection(loops.get(l), bootstrap, target, requests.getLast(), control, stats.get(l),
                         o.newConnection(), interval, firstDue, o.timeout().toNanos());
                 perLoop.get(l).add(c);
                 all.add(c);
@@ -98,7 +113,7 @@ final class HttpLoad {
             return result;
         } finally {
             group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
-            request.release();
+            requests.forEach(ByteBuf::release);
         }
     }
 }

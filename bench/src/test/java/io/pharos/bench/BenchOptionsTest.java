@@ -48,6 +48,18 @@ class BenchOptionsTest {
     }
 
     @Test
+    void writesWithABodyAndAKeyPerConnection() {
+        BenchOptions o = BenchOptions.parse("http://127.0.0.1:8080/kv/bench-{c}", "-m", "POST", "--body", "v");
+        assertEquals("/kv/bench-{c}", o.path());
+        assertEquals("POST /kv/bench-3 HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nContent-Type: text/plain\r\nContent-Length: 1\r\n\r\nv",
+                new String(HttpLoad.request(o, 3), java.nio.charset.StandardCharsets.US_ASCII));
+        assertEquals("GET / HTTP/1.1\r\nHost: h:1\r\n\r\n",
+                new String(HttpLoad.request(BenchOptions.parse("http://h:1/"), 0), java.nio.charset.StandardCharsets.US_ASCII));
+        assertMessage("method: 'post'", () -> BenchOptions.parse("http://h:1/", "-m", "post"));
+        assertMessage("http mode only", () -> BenchOptions.parse("tcp", "h:1", "--body", "x"));
+    }
+
+    @Test
     void tcpAndSinkTakeHostPort() {
         BenchOptions t = BenchOptions.parse("tcp", "127.0.0.2:9000", "--chunk", "1m", "-d", "2m");
         assertEquals(BenchOptions.Mode.TCP, t.mode());
