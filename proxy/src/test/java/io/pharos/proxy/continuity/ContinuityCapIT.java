@@ -1,5 +1,6 @@
 package io.pharos.proxy.continuity;
 
+import io.pharos.health.testing.Await;
 import io.pharos.proxy.admin.TestJson;
 import io.pharos.proxy.testing.ProxyProcess;
 import org.junit.jupiter.api.Test;
@@ -8,6 +9,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -38,8 +40,8 @@ class ContinuityCapIT {
             r.startApps();
             r.startProxy(r.config(unreachablePeer(), r.token(), "mode = async", "segment-size = 4096, max-bytes = 16384"));
             Set<String> acked = fillUntilRefused(r, "x");
-            Map<String, Object> c = r.continuity();
-            assertTrue(TestJson.number(c, "writes", "refused", "journal_full") >= REFUSED_AFTER, "refusals counted: " + c);
+            Await.until(Duration.ofSeconds(10), "refusals counted as journal_full in GET /continuity",
+                    () -> TestJson.number(r.continuity(), "writes", "refused", "journal_full") >= REFUSED_AFTER);
             assertEveryAckJournaled(r, acked);
             assertOtherRoutesServe(r);
         }
@@ -55,6 +57,11 @@ class ContinuityCapIT {
                     "segment-size = 65536, max-bytes = 1048576"));
             Set<String> acked = fillUntilRefused(r, "x".repeat(1000));
             assertTrue(acked.size() < 33, "writes of 1 KB past 32 KiB were refused: " + acked.size() + " acknowledged");
+            Await.until(Duration.ofSeconds(10), "the disk's refusal counted in GET /continuity", () -> {
+                Map<String, Object> c = r.continuity();
+                return TestJson.number(c, "writes", "refused", "disk") >= 1
+                        && TestJson.number(c, "writes", "refused", "disk") + TestJson.number(c, "writes", "refused", "journal_full") >= REFUSED_AFTER;
+            });
             assertEveryAckJournaled(r, acked);
             assertOtherRoutesServe(r);
         }

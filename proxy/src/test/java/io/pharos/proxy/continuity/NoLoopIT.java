@@ -38,6 +38,8 @@ class NoLoopIT {
             b.startProxy(b.config(a, "mode = async", ""));
 
             write(a, "a-", WRITES);
+            // journalLast() reads the journal on disk: async answers once the record is durable there, and a
+            // replay that looped would be journaled before the applier got its answer and counted it applied
             assertEquals(WRITES, a.journalLast(), "east journaled its own writes");
             b.awaitApplied("east", WRITES, Duration.ofSeconds(60));
             assertEquals(0, b.journalLast(), "west applied east's writes without journaling them");
