@@ -56,9 +56,9 @@ class AsyncCatchUpIT {
                 secondary.pauseProxy(true);
                 Await.until(Duration.ofSeconds(120), SyncFailoverIT.KILL_AFTER_ACKS + " acknowledged writes\n" + primary.logs(),
                         () -> writes.ackedCount() >= SyncFailoverIT.KILL_AFTER_ACKS || writes.finished());
+                writes.stop();
                 primary.killAll();
                 secondary.pauseProxy(false);
-                writes.stop();
                 writes.awaitEnd(Duration.ofSeconds(30));
                 acked = writes.acked();
                 unanswered = writes.unacknowledged();

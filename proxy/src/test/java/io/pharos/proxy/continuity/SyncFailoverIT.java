@@ -46,8 +46,8 @@ class SyncFailoverIT {
                 writes.start();
                 Await.until(Duration.ofSeconds(120), KILL_AFTER_ACKS + " acknowledged writes\n" + primary.logs(),
                         () -> writes.ackedCount() >= KILL_AFTER_ACKS || writes.finished());
-                primary.killAll();
                 writes.stop();
+                primary.killAll();
                 writes.awaitEnd(Duration.ofSeconds(30));
                 acked = writes.acked();
             }
