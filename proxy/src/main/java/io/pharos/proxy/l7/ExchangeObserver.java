@@ -23,6 +23,11 @@ public interface ExchangeObserver {
         return NoopExchangeObserver.INSTANCE;
     }
 
+    /** STUB (replaced by the seam branch). */
+    default ExchangeHook onRequest(io.pharos.proxy.config.PharosConfig.ClusterConfig cluster, HttpRequest request, boolean hasBody) {
+        return null;
+    }
+
     /**
      * Asked once per exchange, when its request head arrived: whether {@link #onRequestBody} should be
      * called for this request. The default asks for nothing.
