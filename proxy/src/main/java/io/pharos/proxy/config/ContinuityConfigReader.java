@@ -211,15 +211,16 @@ final class ContinuityConfigReader {
                 timeout, onFailure, maxLag);
     }
 
-    /** Cross-checks: a replicating cluster needs {@code pharos.continuity}; a sync one needs its peer. */
+    /** Cross-checks: a replicating cluster needs {@code pharos.continuity} and its peer. */
     static void check(Map<String, ClusterConfig> clusters, Optional<ContinuityConfig> continuity, List<String> problems) {
         for (ClusterConfig c : clusters.values()) {
             ClusterContinuity cc = c.continuity();
             String p = "pharos.clusters." + c.name() + ".continuity.mode";
             if (cc.enabled() && continuity.isEmpty()) {
                 problems.add(p + ": " + ConfigReader.wireName(cc.mode()) + " needs pharos.continuity (region, journal.dir, peer)");
-            } else if (cc.mode() == ContinuityMode.SYNC && continuity.get().peer().isEmpty()) {
-                problems.add(p + ": sync needs pharos.continuity.peer (a write waits for the peer's acknowledgement)");
+            } else if (cc.enabled() && continuity.get().peer().isEmpty()) {
+                problems.add(p + ": " + ConfigReader.wireName(cc.mode()) + " needs pharos.continuity.peer (the journal is shipped there;"
+                        + " without it nothing is ever confirmed and the journal fills up)");
             }
         }
     }

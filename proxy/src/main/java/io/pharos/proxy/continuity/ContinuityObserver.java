@@ -26,9 +26,9 @@ public final class ContinuityObserver implements ExchangeObserver {
     /** Null while no continuity runs. */
     private volatile ReplicatedWrites writes;
 
-    /** Replicated writes go to {@code writes} from now on; null: none is running. */
-    void use(ReplicatedWrites writes) {
-        this.writes = writes;
+    /** Replicated writes go to {@code runtime} from now on; null: none is running. Control thread. */
+    public void use(ContinuityRuntime runtime) {
+        this.writes = runtime == null ? null : runtime.writes();
     }
 
     @Override

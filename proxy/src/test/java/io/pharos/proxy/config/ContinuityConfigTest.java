@@ -81,6 +81,8 @@ class ContinuityConfigTest {
                 "pharos.clusters.app.continuity.mode: async needs pharos.continuity");
         assertProblem(config("continuity { journal { dir = /tmp/j } }", "continuity { mode = sync }"),
                 "pharos.clusters.app.continuity.mode: sync needs pharos.continuity.peer");
+        assertProblem(config("continuity { journal { dir = /tmp/j } }", "continuity { mode = async }"),
+                "pharos.clusters.app.continuity.mode: async needs pharos.continuity.peer");
         assertProblem(config("continuity { journal { dir = /tmp/j } }", "continuity { mode = eventually }"),
                 "pharos.clusters.app.continuity.mode: unknown value 'eventually'");
         assertProblem(config("continuity { journal { dir = /tmp/j } }", "continuity { methods = [GET] }"),
