@@ -18,15 +18,19 @@ import java.util.concurrent.RejectedExecutionException;
  * and hands the result to {@link HttpExchange#onHoldDecided}, tagged with the exchange id it was made for,
  * so a decision that outlived its exchange is ignored there.
  *
- * <p>One per client connection, reused for every held response; the queue is made at the first hold.
- * Loop-confined: every method but the decision's callback runs on the client channel's event loop, and
- * every field is written there.
+ * <p>One per client connection, made at its first hold and reused after ({@link #NONE} stands in until
+ * then, so a connection whose responses are never held allocates nothing for this). Loop-confined: every
+ * method but the decision's callback runs on the client channel's event loop, and every field is written
+ * there.
  */
 final class HeldResponse {
+    /** Holds nothing and never will: what a connection has before its first hold. Its methods but {@link #hold} are safe. */
+    static final HeldResponse NONE = new HeldResponse(null, null);
+
     private final HttpExchange exchange;
     private final EventExecutor loop;
-    /** Body pieces in arrival order; null until the connection's first hold. */
-    private ArrayDeque<HttpContent> body;
+    /** Body pieces in arrival order; null in {@link #NONE}. */
+    private final ArrayDeque<HttpContent> body;
     /** The held head, or null when nothing is held. */
     private HttpResponse head;
     private Backend backend;
@@ -38,6 +42,7 @@ final class HeldResponse {
     HeldResponse(HttpExchange exchange, EventExecutor loop) {
         this.exchange = exchange;
         this.loop = loop;
+        this.body = exchange == null ? null : new ArrayDeque<>(4);
     }
 
     /** Holds {@code resp} from {@code from} until {@code decision} completes; {@code exchangeId} tags the result. */
@@ -47,9 +52,6 @@ final class HeldResponse {
         backend = from;
         complete = false;
         overrun = false;
-        if (body == null) {
-            body = new ArrayDeque<>(4);
-        }
         decision.whenComplete((refusal, failure) -> decidedCrossThread(exchangeId, failure == null ? refusal : Refusal.failed(failure)));
     }
 
@@ -102,18 +104,20 @@ final class HeldResponse {
 
     /** The next held body piece to write after {@link #release()}, or null when none is left. */
     HttpContent next() {
-        return body == null ? null : body.poll();
+        return body.poll();
     }
 
     /** Lets go of what is held: the queued pieces are released, the head (which has no buffer) forgotten. */
     void drop() {
+        if (head == null) {
+            // nothing held (what was released is written already): and NONE, shared by all loops, is never written
+            return;
+        }
         head = null;
         backend = null;
-        if (body != null) {
-            HttpContent c;
-            while ((c = body.poll()) != null) {
-                c.release();
-            }
+        HttpContent c;
+        while ((c = body.poll()) != null) {
+            c.release();
         }
     }
 }

@@ -45,7 +45,6 @@ final class HttpExchange {
     private final ClientResponse response;
     private final RetryState retry;
     private final UpstreamTry upstreamTry;
-    private final HeldResponse held;
 
     // --- the exchange in flight; every field below is written on the loop by start() and the steps after it
     /** Increments per exchange; a callback from an older exchange compares and gives up. */
@@ -55,6 +54,8 @@ final class HttpExchange {
     private boolean informational;
     private boolean responseReusable;
     private boolean closeAfterResponse;
+    /** A held response, if any; {@link HeldResponse#NONE} until this connection's first hold. */
+    private HeldResponse held = HeldResponse.NONE;
 
     HttpExchange(HttpFrontendHandler conn, ChannelHandlerContext ctx, ListenerContext listener, BackendConnectionPool pool,
             ProxyResponseEncoder encoder, HeaderReadTimeoutHandler headTimeout) {
@@ -67,7 +68,6 @@ final class HttpExchange {
         this.response = new ClientResponse(ctx, listener, encoder);
         this.retry = new RetryState(ctx.executor().ticker());
         this.upstreamTry = new UpstreamTry(this, conn, ctx, listener, retry.replay());
-        this.held = new HeldResponse(this, ctx.executor());
     }
 
     // ------------------------------------------------------------------ request side
@@ -227,6 +227,9 @@ final class HttpExchange {
         closeAfterResponse = (framing & ResponseFraming.CLOSE_CLIENT) != 0;
         CompletionStage<Refusal> decision = response.holdFor(resp, backend);
         if (decision != null) {
+            if (held == HeldResponse.NONE) {
+                held = new HeldResponse(this, ctx.executor());
+            }
             held.hold(resp, backend, decision, id);
             return;
         }
