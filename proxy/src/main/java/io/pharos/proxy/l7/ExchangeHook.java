@@ -13,8 +13,8 @@ import java.util.concurrent.CompletionStage;
  * default that lets the exchange go on as if unhooked.
  *
  * <p>Loop-confined: every method is called on the event loop of the exchange's client connection (or
- * HTTP/2 stream), and must neither block nor throw (a throw closes the client connection). The heads
- * and buffers passed are valid during the call only; retain or copy what is kept.
+ * HTTP/2 stream), and must neither block nor throw. The heads and buffers passed are valid during the
+ * call only; retain or copy what is kept.
  *
  * <p>Order: {@link #admit}, then {@link #onRequestBody} per piece, then at most one
  * {@link #onResponseHead}, then {@link #onEnd} exactly once, last (also when the exchange is cut short
@@ -54,7 +54,8 @@ public interface ExchangeHook {
      * connection closed (not counted as a backend failure), and the refusal is answered.
      *
      * <p>The stage must complete in bounded time: the hold has no timer of its own (the client
-     * connection's {@code http.idle-timeout} is the backstop). A completion after the exchange ended
+     * connection's {@code http.idle-timeout} is the only backstop, and on HTTP/2 only once no stream of
+     * the connection moves). A completion after the exchange ended
      * (client gone, idle timeout) is ignored. If the backend closes before the held response is whole,
      * the held part is dropped and the client gets a 502.
      *

@@ -3,6 +3,7 @@ package io.pharos.proxy.l7;
 import io.netty.channel.EventLoopGroup;
 import io.pharos.health.testing.Await;
 import io.pharos.proxy.cluster.Backend;
+import io.pharos.proxy.testing.Http2TestBackend;
 import io.pharos.proxy.testing.LeakLog;
 import io.pharos.proxy.testing.RawHttp;
 import io.pharos.proxy.testing.TestBackend;
@@ -300,6 +301,33 @@ class ExchangeHookIT {
             assertEquals("HTTP/1.1 200 OK", head);
         }
         assertEquals("200 completed", nextEnd());
+    }
+
+    @Test
+    void heldResponsesFromAnHttp2BackendReleasedAndRefused() throws Exception {
+        try (Http2TestBackend h2 = Http2TestBackend.start("h2", backendGroup, 100)) {
+            HookedProxy p = new HookedProxy("", "protocol = h2\n backends = [ { name = h2, address = \"" + h2.address() + "\" } ]", hooks);
+            proxies.add(p);
+            try (RawHttp c = new RawHttp(p.port())) {
+                c.send(get("/a", "hold=wait"));
+                nextHold().decision().complete(null);
+                RawHttp.Response r = c.read();
+                assertEquals(200, r.status());
+                assertTrue(r.bodyText().startsWith("h2 conn=1 path=/a"), r.bodyText());
+                assertEquals("200 completed", nextEnd());
+
+                c.send(get("/b", "hold=wait"));
+                nextHold().decision().complete(Refusal.unavailable("peer did not confirm", 5));
+                RawHttp.Response refused = c.read();
+                assertEquals(503, refused.status());
+                assertEquals("5", refused.header("retry-after"));
+                assertEquals("503 completed", nextEnd());
+
+                assertTrue(c.send(get("/c", null)).read().bodyText().startsWith("h2 conn=1 path=/c"),
+                        "the refused stream was reset, its connection carries on");
+            }
+            assertEquals(1, h2.connections());
+        }
     }
 
     // ------------------------------------------------------------------ HTTP/2 streams (curl, prior knowledge)

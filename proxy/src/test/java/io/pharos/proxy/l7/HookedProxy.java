@@ -24,8 +24,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One cleartext HTTP listener on loopback (HTTP/1.1 and HTTP/2 with prior knowledge, as the server wires
- * it) whose exchanges an {@link ExchangeObserver} of the test's hooks, over cluster {@code app}; its own
- * event loops and backend pools, so no server is needed to hand it the observer. {@link #close()} stops all.
+ * it) over cluster {@code app}, whose exchanges the test's {@link ExchangeObserver} may hook; it has its
+ * own event loops and backend pools, so no server is needed to hand it the observer. {@link #close()} stops all.
  */
 final class HookedProxy implements AutoCloseable {
     private final EventLoopGroup loops;
