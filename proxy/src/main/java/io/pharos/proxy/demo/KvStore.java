@@ -59,15 +59,20 @@ final class KvStore implements AutoCloseable {
         if (ttl.isNegative() || ttl.isZero()) {
             throw new IllegalArgumentException("idempotency ttl: " + ttl + " (expected: > 0)");
         }
+        KvStore store = null;
         KvLog log = KvLog.open(dir);
         try {
-            KvStore store = new KvStore(log, KvOwners.register(dir, name), clock, ttl);
+            store = new KvStore(log, KvOwners.register(dir, name), clock, ttl);
             try (KvLog.Held held = log.lock()) {
                 store.refresh();
             }
             return store;
         } catch (IOException | RuntimeException e) {
-            log.close();
+            try (log) {
+                if (store != null) {
+                    store.owners.close();
+                }
+            }
             throw e;
         }
     }
