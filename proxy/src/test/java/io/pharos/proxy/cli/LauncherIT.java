@@ -140,11 +140,9 @@ class LauncherIT {
             HttpResponse<String> get = client.send(HttpRequest.newBuilder(URI.create("http://" + address + "/kv/greeting")).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertTrue(get.body().contains("\"values\":[\"hello\"]"), get.body());
-            String args = String.join(" ", ProcessHandle.of(p.pid()).flatMap(h -> h.info().arguments()).map(List::of).orElse(List.of()));
+            String args = jvmArguments(p);
             assertTrue(args.contains("-Xmx256m") && !args.contains("-Xms256m"), args);
-            new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).start().waitFor();
-            assertTrue(p.waitFor(20, TimeUnit.SECONDS), "kv stopped on SIGTERM");
-            assertEquals(0, p.exitValue(), Files.readString(log));
+            assertExitsZeroOnSigterm(p, "kv", log);
         } finally {
             p.destroyForcibly();
             Files.deleteIfExists(log);
@@ -176,16 +174,26 @@ class LauncherIT {
                 assertTrue(p.isAlive(), "bin/pharos exited: " + Files.readString(log));
                 return accepts(web) && accepts(admin);
             });
-            String args = String.join(" ", ProcessHandle.of(p.pid()).flatMap(h -> h.info().arguments()).map(List::of).orElse(List.of()));
+            String args = jvmArguments(p);
             assertTrue(args.contains("-Xmx64m") && !args.contains("-Xms256m") && !args.contains("-Xmx512m"), args);
-            new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).start().waitFor();
-            assertTrue(p.waitFor(20, TimeUnit.SECONDS), "proxy stopped on SIGTERM");
-            assertEquals(0, p.exitValue(), Files.readString(log));
+            assertExitsZeroOnSigterm(p, "proxy", log);
         } finally {
             p.destroyForcibly();
             Files.deleteIfExists(conf);
             Files.deleteIfExists(log);
         }
+    }
+
+    /** The JVM's command-line arguments (what the launcher passed), space-separated. */
+    private static String jvmArguments(Process p) {
+        return String.join(" ", ProcessHandle.of(p.pid()).flatMap(h -> h.info().arguments()).map(List::of).orElse(List.of()));
+    }
+
+    /** Sends SIGTERM and expects exit code 0 within 20 s; {@code log} holds the process output for the message. */
+    private static void assertExitsZeroOnSigterm(Process p, String what, Path log) throws Exception {
+        new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).start().waitFor();
+        assertTrue(p.waitFor(20, TimeUnit.SECONDS), what + " stopped on SIGTERM");
+        assertEquals(0, p.exitValue(), Files.readString(log));
     }
 
     private static boolean accepts(int port) {

@@ -7,9 +7,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -47,8 +44,7 @@ class KvAppIT {
     @TempDir
     Path dir;
 
-    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    private final KvClient client = new KvClient();
     private final List<ProxyProcess> processes = new ArrayList<>();
 
     @AfterEach
@@ -61,9 +57,6 @@ class KvAppIT {
 
     /** One instance: a JVM running {@code KvApp --listen 127.0.0.1:0 --store DIR --name NAME}. */
     private record Instance(ProxyProcess process, int port) {
-        URI uri(String path) {
-            return URI.create("http://127.0.0.1:" + port + path);
-        }
     }
 
     private Instance start(String name) throws Exception {
@@ -82,12 +75,7 @@ class KvAppIT {
     }
 
     private HttpResponse<String> send(Instance i, String method, String path, String body, String... headers) throws Exception {
-        HttpRequest.Builder r = HttpRequest.newBuilder(i.uri(path)).timeout(Duration.ofSeconds(30))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        if (headers.length > 0) {
-            r.headers(headers);
-        }
-        return client.send(r.build(), HttpResponse.BodyHandlers.ofString());
+        return client.send(i.port(), method, path, body, headers);
     }
 
     @Test

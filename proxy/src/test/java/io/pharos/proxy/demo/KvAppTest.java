@@ -8,7 +8,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -29,7 +28,7 @@ class KvAppTest {
 
     private KvApp a;
     private KvApp b;
-    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private final KvClient client = new KvClient();
 
     @BeforeEach
     void start() throws IOException {
@@ -45,13 +44,7 @@ class KvAppTest {
     }
 
     private HttpResponse<String> send(KvApp app, String method, String path, String body, String... headers) throws Exception {
-        HttpRequest.Builder r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.port() + path))
-                .timeout(Duration.ofSeconds(30))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        if (headers.length > 0) {
-            r.headers(headers);
-        }
-        return client.send(r.build(), HttpResponse.BodyHandlers.ofString());
+        return client.send(app.port(), method, path, body, headers);
     }
 
     private static String header(HttpResponse<?> r, String name) {
@@ -138,7 +131,7 @@ class KvAppTest {
     void binaryValuesAreDumpedAsBase64() throws Exception {
         HttpRequest r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + a.port() + "/kv/bin"))
                 .PUT(HttpRequest.BodyPublishers.ofByteArray(new byte[] {(byte) 0xff, 0, 1})).build();
-        assertEquals(201, client.send(r, HttpResponse.BodyHandlers.discarding()).statusCode());
+        assertEquals(201, client.status(r));
         assertTrue(send(b, "GET", "/kv/bin", null).body().contains("\"encoding\":\"base64\",\"values\":[\"/wAB\"]"));
         assertEquals(3, KvStoreDump.read(dir).get("bin").values().get(0).length);
     }
