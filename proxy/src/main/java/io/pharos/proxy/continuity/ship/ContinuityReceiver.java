@@ -154,6 +154,13 @@ public final class ContinuityReceiver implements AutoCloseable {
         return journals;
     }
 
+    /** Remembers a failed connection as the last error (no refusal: no request was answered). Event loop. */
+    void connectionFailed(String message) {
+        LOG.fine(() -> "continuity receiver: connection " + message);
+        lastError = "connection " + message;
+        lastErrorMillis = System.currentTimeMillis();
+    }
+
     /** Counts a refusal and remembers it as the last error. Any thread. */
     void refused(Refusal reason, String message) {
         refusals.get(reason).increment();

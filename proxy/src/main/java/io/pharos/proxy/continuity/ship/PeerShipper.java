@@ -66,7 +66,7 @@ public final class PeerShipper implements AutoCloseable {
     private byte[] carry;
     /** The sequence of {@link #carry}. Shipper thread. */
     private long carrySequence;
-    /** When the watermark was last persisted ({@link System#nanoTime}). Shipper thread. */
+    /** When the watermark was last persisted ({@link System#nanoTime}). Shipper thread (then close, once it stopped). */
     private long lastConfirmWriteNanos;
 
     /** Set once by {@link #close}. */
@@ -157,7 +157,7 @@ public final class PeerShipper implements AutoCloseable {
 
     /**
      * Stops the thread (interrupting a send or a wait; bounded: {@value #CLOSE_WAIT_MILLIS} ms), persists the
-     * confirmed watermark, fails the waiters and closes the HTTP client. Control thread.
+     * confirmed watermark once it stopped, fails the waiters and closes the HTTP client. Control thread.
      */
     @Override
     public void close() {
@@ -171,6 +171,14 @@ public final class PeerShipper implements AutoCloseable {
             }
             if (thread.isAlive()) {
                 LOG.warning("continuity shipper to " + settings.peer() + " did not stop within " + CLOSE_WAIT_MILLIS + " ms");
+            }
+        }
+        if (!thread.isAlive()) {
+            // here, not on the stopped thread: an interrupt arriving during its last write would cut the write short
+            try {
+                persistConfirmed(true);
+            } catch (IOException | RuntimeException e) {
+                LOG.log(Level.WARNING, "continuity shipper: persisting the confirmed watermark on close", e);
             }
         }
         waiters.close();
@@ -205,13 +213,7 @@ public final class PeerShipper implements AutoCloseable {
         } catch (InterruptedException e) {
             // closed while pausing
         } finally {
-            Thread.interrupted();
             dropCursor();
-            try {
-                persistConfirmed(true);
-            } catch (IOException | RuntimeException e) {
-                LOG.log(Level.WARNING, "continuity shipper: persisting the confirmed watermark on close", e);
-            }
         }
     }
 
@@ -356,15 +358,16 @@ public final class PeerShipper implements AutoCloseable {
         available = true;
     }
 
+    /** Counts a failure; the counter moves last, so whoever sees it sees the peer unavailable and the error. */
     private void failed(Exception e) {
-        errors++;
         String text = e instanceof ShipFailure ? e.getMessage() : e.toString();
-        lastError = text;
-        lastErrorMillis = System.currentTimeMillis();
         if (available) {
             LOG.warning("continuity peer " + settings.peer() + ": " + text + " (backing off, retrying)");
         }
         available = false;
+        lastError = text;
+        lastErrorMillis = System.currentTimeMillis();
+        errors++;
     }
 
     /** Sleeps the next backoff: doubling from min to max, half of it random (jitter). Interrupted by close. */

@@ -74,6 +74,13 @@ final class ReceiverHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         }
     }
 
+    /** A connection that failed (a TLS handshake without a client certificate, a reset): remembered, closed. */
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        receiver.connectionFailed(ctx.channel().remoteAddress() + ": " + (cause.getCause() != null ? cause.getCause() : cause));
+        ctx.close();
+    }
+
     private void records(ChannelHandlerContext ctx, FullHttpRequest req, boolean keepAlive) {
         String origin = req.headers().get(ShipProtocol.ORIGIN_HEADER);
         if (!ShipProtocol.isValidOrigin(origin)) {
