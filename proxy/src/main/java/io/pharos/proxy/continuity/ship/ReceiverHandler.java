@@ -114,6 +114,9 @@ final class ReceiverHandler extends SimpleChannelInboundHandler<FullHttpRequest>
 
     /** Why a decoded batch cannot be taken (records of another origin, out of order), or null. */
     private static String checkBatch(String origin, List<JournalRecord> batch) {
+        if (batch.isEmpty()) {
+            return "no records";
+        }
         for (int i = 0; i < batch.size(); i++) {
             JournalRecord r = batch.get(i);
             if (!r.originRegion().equals(origin)) {

@@ -29,7 +29,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.function.UnaryOperator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -88,6 +87,13 @@ class ShippingIT {
     private static ShipperSettings settings(URI peer) {
         return new ShipperSettings(peer, Optional.of(TOKEN), Optional.empty(), Optional.empty(), false, Optional.empty(),
                 Optional.empty(), 50, 64 * 1024, Duration.ofMillis(10), Duration.ofMillis(160), Duration.ofSeconds(10));
+    }
+
+    /** {@link #settings} over TLS: trusting {@code ca}, checking {@code serverName}, presenting {@code client} if any. */
+    private static ShipperSettings tlsSettings(URI peer, Optional<String> token, Path ca, Optional<String> serverName,
+                                               Optional<TestPki.Leaf> client) {
+        return new ShipperSettings(peer, token, Optional.of(ca), serverName, false, client.map(TestPki.Leaf::cert),
+                client.map(TestPki.Leaf::key), 50, 64 * 1024, Duration.ofMillis(10), Duration.ofMillis(160), Duration.ofSeconds(10));
     }
 
     private PeerShipper shipper(Journal local, int port) throws Exception {
@@ -206,6 +212,7 @@ class ShippingIT {
             assertEquals(400, post.send(corrupt, TOKEN, ShipRecords.ORIGIN).statusCode());
             assertEquals(400, post.send(wrongOrigin, TOKEN, ShipRecords.ORIGIN).statusCode());
             assertEquals(400, post.send(good, TOKEN, "../etc").statusCode());
+            assertEquals(400, post.send(new byte[0], TOKEN, ShipRecords.ORIGIN).statusCode(), "an empty batch");
             assertTrue(in.get(ShipRecords.ORIGIN).isEmpty(), "nothing opened, nothing appended for a bad batch");
             assertEquals(413, post.send(new byte[100 * 1024], TOKEN, ShipRecords.ORIGIN).statusCode());
 
@@ -228,7 +235,7 @@ class ShippingIT {
         ReceiverStatus s = rx.status();
         assertEquals(2, s.refusals().get(Refusal.UNAUTHORIZED));
         assertEquals(1, s.refusals().get(Refusal.OWN_ORIGIN));
-        assertEquals(3, s.refusals().get(Refusal.MALFORMED));
+        assertEquals(4, s.refusals().get(Refusal.MALFORMED));
         assertEquals(1, s.refusals().get(Refusal.TOO_LARGE));
         assertEquals(1, s.refusals().get(Refusal.GAP));
         assertEquals(5, s.records());
@@ -294,18 +301,16 @@ class ShippingIT {
         Journal local = local();
         ShipRecords.append(local, 1, 100);
 
-        PeerShipper wrongName = shipper(local, with(settings(peer), s -> new ShipperSettings(s.peer(), s.token(),
-                Optional.of(pki.caCert()), Optional.of("other.test"), false, Optional.empty(), Optional.empty(), s.batchRecords(),
-                s.batchBytes(), s.backoffMin(), s.backoffMax(), s.requestTimeout())));
+        PeerShipper wrongName = shipper(local, tlsSettings(peer, Optional.of(TOKEN), pki.caCert(), Optional.of("other.test"),
+                Optional.empty()));
         Await.until(WAIT, "the wrong server name to be refused", () -> wrongName.status().errors() > 0);
         assertFalse(wrongName.peerAvailable());
         assertTrue(wrongName.status().lastError().contains("does not name other.test"), wrongName.status().lastError());
         assertEquals(0, wrongName.status().confirmed());
         wrongName.close();
 
-        PeerShipper sh = shipper(local, with(settings(peer), s -> new ShipperSettings(s.peer(), s.token(),
-                Optional.of(pki.caCert()), Optional.of("peer.test"), false, Optional.empty(), Optional.empty(), s.batchRecords(),
-                s.batchBytes(), s.backoffMin(), s.backoffMax(), s.requestTimeout())));
+        PeerShipper sh = shipper(local, tlsSettings(peer, Optional.of(TOKEN), pki.caCert(), Optional.of("peer.test"),
+                Optional.empty()));
         sh.awaitConfirmed(100).get(30, TimeUnit.SECONDS);
         assertSameRecords(local, in.get(ShipRecords.ORIGIN).orElseThrow());
     }
@@ -322,16 +327,13 @@ class ShippingIT {
         Journal local = local();
         ShipRecords.append(local, 1, 100);
 
-        PeerShipper anonymous = shipper(local, with(settings(peer), s -> new ShipperSettings(s.peer(), s.token(),
-                Optional.of(pki.caCert()), Optional.empty(), false, Optional.empty(), Optional.empty(), s.batchRecords(),
-                s.batchBytes(), s.backoffMin(), s.backoffMax(), s.requestTimeout())));
+        PeerShipper anonymous = shipper(local, tlsSettings(peer, Optional.of(TOKEN), pki.caCert(), Optional.empty(),
+                Optional.empty()));
         Await.until(WAIT, "a shipper without a client certificate to be refused", () -> anonymous.status().errors() > 0);
         assertEquals(0, anonymous.status().confirmed());
         anonymous.close();
 
-        PeerShipper sh = shipper(local, new ShipperSettings(peer, Optional.empty(), Optional.of(pki.caCert()), Optional.empty(),
-                false, Optional.of(client.cert()), Optional.of(client.key()), 50, 64 * 1024, Duration.ofMillis(10),
-                Duration.ofMillis(160), Duration.ofSeconds(10)));
+        PeerShipper sh = shipper(local, tlsSettings(peer, Optional.empty(), pki.caCert(), Optional.empty(), Optional.of(client)));
         sh.awaitConfirmed(100).get(30, TimeUnit.SECONDS);
         assertSameRecords(local, in.get(ShipRecords.ORIGIN).orElseThrow());
     }
@@ -358,9 +360,5 @@ class ShippingIT {
 
     private static TlsConfig tls(TestPki.Leaf leaf, Optional<Path> clientCa) {
         return new TlsConfig(leaf.cert(), leaf.key(), List.of(), clientCa, List.of("TLSv1.2", "TLSv1.3"));
-    }
-
-    private static ShipperSettings with(ShipperSettings s, UnaryOperator<ShipperSettings> change) {
-        return change.apply(s);
     }
 }
