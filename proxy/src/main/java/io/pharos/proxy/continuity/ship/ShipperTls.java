@@ -130,8 +130,47 @@ final class ShipperTls {
         }
     }
 
+    /**
+     * A client-side trust manager: every server check goes to {@link #checkServer} whatever the JDK hands
+     * in (its socket or engine variants included, so the JDK adds no host check of its own); client
+     * certificates are never taken.
+     */
+    private abstract static class ServerTrust extends X509ExtendedTrustManager {
+        abstract void checkServer(X509Certificate[] certs, String authType) throws CertificateException;
+
+        @Override
+        public final void checkServerTrusted(X509Certificate[] certs, String authType) throws CertificateException {
+            checkServer(certs, authType);
+        }
+
+        @Override
+        public final void checkServerTrusted(X509Certificate[] certs, String authType, Socket socket) throws CertificateException {
+            checkServer(certs, authType);
+        }
+
+        @Override
+        public final void checkServerTrusted(X509Certificate[] certs, String authType, SSLEngine engine) throws CertificateException {
+            checkServer(certs, authType);
+        }
+
+        @Override
+        public final void checkClientTrusted(X509Certificate[] certs, String authType) throws CertificateException {
+            throw new CertificateException("a shipper does not take client certificates");
+        }
+
+        @Override
+        public final void checkClientTrusted(X509Certificate[] certs, String authType, Socket socket) throws CertificateException {
+            checkClientTrusted(certs, authType);
+        }
+
+        @Override
+        public final void checkClientTrusted(X509Certificate[] certs, String authType, SSLEngine engine) throws CertificateException {
+            checkClientTrusted(certs, authType);
+        }
+    }
+
     /** Checks the chain with a CA trust manager, then that the leaf names {@code name} (not the URL's host). */
-    private static final class NamedTrust extends X509ExtendedTrustManager {
+    private static final class NamedTrust extends ServerTrust {
         private final X509ExtendedTrustManager chain;
         private final String name;
 
@@ -141,36 +180,11 @@ final class ShipperTls {
         }
 
         @Override
-        public void checkServerTrusted(X509Certificate[] certs, String authType) throws CertificateException {
+        void checkServer(X509Certificate[] certs, String authType) throws CertificateException {
             chain.checkServerTrusted(certs, authType);
             if (!certifies(certs[0], name)) {
                 throw new CertificateException("peer certificate " + certs[0].getSubjectX500Principal() + " does not name " + name);
             }
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] certs, String authType, Socket socket) throws CertificateException {
-            checkServerTrusted(certs, authType);
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] certs, String authType, SSLEngine engine) throws CertificateException {
-            checkServerTrusted(certs, authType);
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] certs, String authType) throws CertificateException {
-            throw new CertificateException("a shipper does not take client certificates");
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] certs, String authType, Socket socket) throws CertificateException {
-            checkClientTrusted(certs, authType);
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] certs, String authType, SSLEngine engine) throws CertificateException {
-            checkClientTrusted(certs, authType);
         }
 
         @Override
@@ -180,32 +194,9 @@ final class ShipperTls {
     }
 
     /** {@code insecure-skip-verify}: any certificate, any name. */
-    private static final class TrustAll extends X509ExtendedTrustManager {
+    private static final class TrustAll extends ServerTrust {
         @Override
-        public void checkServerTrusted(X509Certificate[] certs, String authType) {
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] certs, String authType, Socket socket) {
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] certs, String authType, SSLEngine engine) {
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] certs, String authType) throws CertificateException {
-            throw new CertificateException("a shipper does not take client certificates");
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] certs, String authType, Socket socket) throws CertificateException {
-            checkClientTrusted(certs, authType);
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] certs, String authType, SSLEngine engine) throws CertificateException {
-            checkClientTrusted(certs, authType);
+        void checkServer(X509Certificate[] certs, String authType) {
         }
 
         @Override
