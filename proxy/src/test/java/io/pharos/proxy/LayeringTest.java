@@ -61,7 +61,8 @@ class LayeringTest {
             "h2", "config l7 proxyprotocol tls",
             "admin", "cluster config transport",
             "demo", "transport",
-            "server", "admin cluster config h2 health l4 l7 lb metrics tls transport",
+            "continuity.apply", "cluster config continuity.journal health tls transport",
+            "server", "admin cluster config continuity.apply h2 health l4 l7 lb metrics tls transport",
             "", "admin config continuity.journal demo server transport");
 
     private static final Pattern TYPE_IN_DESCRIPTOR = Pattern.compile("L(io/pharos/[\\w/$]+)[;<]");
