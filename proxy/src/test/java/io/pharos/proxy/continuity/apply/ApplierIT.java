@@ -1,6 +1,7 @@
 package io.pharos.proxy.continuity.apply;
 
 import io.netty.channel.EventLoopGroup;
+import io.netty.handler.ssl.SslContextBuilder;
 import io.pharos.health.passive.OutlierStats;
 import io.pharos.health.testing.Await;
 import io.pharos.proxy.cluster.Backend;
@@ -13,6 +14,8 @@ import io.pharos.proxy.continuity.journal.JournalSettings;
 import io.pharos.proxy.health.ProxyHealth;
 import io.pharos.proxy.l7.retry.RetryBudget;
 import io.pharos.proxy.lb.ConfiguredLoadBalancerFactory;
+import io.pharos.proxy.tls.TestPki;
+import io.pharos.proxy.tls.UpstreamTls;
 import io.pharos.proxy.transport.Transport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -21,6 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -190,6 +194,7 @@ class ApplierIT {
         }
         assertEquals(records, accepted.size());
         assertTrue(b.maxInFlight() > 1, "lanes applied in parallel: at most " + b.maxInFlight() + " at once");
+        assertTrue(b.connections() <= 4, "one keep-alive connection per lane: " + b.connections());
         assertEquals(records / 7, a.status().retries());
         Await.until(WAIT, "the watermark confirmed", () -> journal.confirmedSequence() == records);
     }
@@ -338,6 +343,32 @@ class ApplierIT {
     }
 
     @Test
+    void aClusterWithUpstreamTlsIsReachedOverVerifiedTls() throws Exception {
+        TestPki pki = TestPki.create(Files.createDirectory(dir.resolve("pki")));
+        TestPki.Leaf leaf = pki.leaf("backend", "backend.internal", "backend.internal");
+        ReplayBackend b = backend(new ReplayBackend("secure", group,
+                SslContextBuilder.forServer(leaf.cert().toFile(), leaf.key().toFile()).build()));
+        var config = ConfigLoader.parse("pharos { listeners = [ { name = w, listen = \"127.0.0.1:0\", cluster = kv } ]\n"
+                + " clusters { kv { upstream-tls { ca-file = \"" + pki.caCert() + "\", server-name = backend.internal },"
+                + " backends = [ { name = secure, address = \"" + b.address() + "\" } ] } } }");
+        Cluster kv = new Cluster(config.clusters().get("kv"), System::nanoTime, ConfiguredLoadBalancerFactory::of);
+        append(List.of(rec("a", 1), rec("b", 2)));
+
+        Applier withoutTls = start(settings(1), clusters(kv));
+        ApplierStatus s = Await.value(WAIT, "record 1 stuck for want of client TLS", withoutTls::status, st -> st.stuck().isPresent());
+        assertEquals("cluster 'kv' has upstream-tls, but the applier was given no client TLS", s.stuck().get().lastError());
+        withoutTls.close();
+
+        Applier a = new Applier(ORIGIN, journal, settings(1), clusters(kv), ProxyHealth.none(),
+                UpstreamTls.create(config.clusters().values()), group, Transport.best());
+        appliers.add(a);
+        a.start();
+        awaitApplied(a, 2);
+        assertEquals(List.of("idem-1", "idem-2"), keys(b.received));
+        assertEquals(1, b.connections(), "one TLS connection, kept alive");
+    }
+
+    @Test
     void closeWhileRetryingAndWaitingReturnsPromptly() throws Exception {
         ReplayBackend b = backend("b1");
         b.responder = (r, n) -> r.sequence() == 1 ? 0 : 500;
@@ -358,7 +389,10 @@ class ApplierIT {
     // ------------------------------------------------------------------ helpers
 
     private ReplayBackend backend(String name) throws InterruptedException {
-        ReplayBackend b = new ReplayBackend(name, group);
+        return backend(new ReplayBackend(name, group));
+    }
+
+    private ReplayBackend backend(ReplayBackend b) {
         backends.add(b);
         return b;
     }

@@ -19,6 +19,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.pharos.proxy.continuity.journal.JournalRecord.Header;
 import io.pharos.proxy.transport.Transport;
@@ -35,7 +36,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * An HTTP/1.1 backend on loopback for applier tests: keeps every request whole (method, target, headers
  * in order, body), answers with the status its {@link Responder} decides (after an optional delay, or
- * never), and can stop listening (closing its connections) and listen again on the same port.
+ * never), and can stop listening (closing its connections) and listen again on the same port; over TLS
+ * when given a server context.
  */
 final class ReplayBackend implements AutoCloseable {
 
@@ -73,6 +75,9 @@ final class ReplayBackend implements AutoCloseable {
     final List<Received> received = new CopyOnWriteArrayList<>();
     private final Map<String, AtomicInteger> perMark = new ConcurrentHashMap<>();
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger connections = new AtomicInteger();
+    /** TLS of its listener, or null for plain HTTP. */
+    private final SslContext tls;
     private final AtomicInteger maxInFlight = new AtomicInteger();
     /** Written by the test thread, read by the backend's loops. */
     volatile Responder responder = (r, n) -> 200;
@@ -83,8 +88,14 @@ final class ReplayBackend implements AutoCloseable {
     private int port;
 
     ReplayBackend(String name, EventLoopGroup group) throws InterruptedException {
+        this(name, group, null);
+    }
+
+    /** @param tls the listener's TLS, or null for plain HTTP */
+    ReplayBackend(String name, EventLoopGroup group, SslContext tls) throws InterruptedException {
         this.name = name;
         this.group = group;
+        this.tls = tls;
         listen();
     }
 
@@ -101,6 +112,10 @@ final class ReplayBackend implements AutoCloseable {
                     @Override
                     protected void initChannel(Channel ch) {
                         children.add(ch);
+                        connections.incrementAndGet();
+                        if (tls != null) {
+                            ch.pipeline().addLast(tls.newHandler(ch.alloc()));
+                        }
                         ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(1 << 20), new Handler());
                     }
                 })
@@ -112,6 +127,11 @@ final class ReplayBackend implements AutoCloseable {
     void stop() {
         server.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         children.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+    }
+
+    /** Connections accepted so far. */
+    int connections() {
+        return connections.get();
     }
 
     /** The most requests it held unanswered at once. */
