@@ -126,7 +126,13 @@ final class Lane {
         }
         p.startTry();
         String name = p.record.cluster();
-        Cluster cluster = ctx.clusters().apply(name);
+        Cluster cluster;
+        try {
+            cluster = ctx.clusters().apply(name);
+        } catch (RuntimeException e) {
+            retryLater(p, "looking up cluster '" + name + "': " + ReplayResponseHandler.describe(e), null);
+            return;
+        }
         if (cluster == null) {
             retryLater(p, "no cluster '" + name + "' here", null);
             return;
