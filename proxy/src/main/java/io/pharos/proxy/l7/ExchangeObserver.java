@@ -20,11 +20,6 @@ public interface ExchangeObserver {
         return NoopExchangeObserver.INSTANCE;
     }
 
-    /** STUB (replaced by the seam branch). */
-    default ExchangeHook onRequest(io.pharos.proxy.config.PharosConfig.ClusterConfig cluster, HttpRequest request, boolean hasBody) {
-        return null;
-    }
-
     /**
      * A request head was accepted (valid, rewritten for the backend), before a backend is picked. Returns
      * the hook for this one exchange, or null to leave it alone (then nothing else is called for it).
