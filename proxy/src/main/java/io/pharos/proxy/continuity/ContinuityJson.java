@@ -69,10 +69,13 @@ public final class ContinuityJson {
             j.field("lagRecords", s.lagRecords());
             j.field("lagBytes", s.journal().unconfirmedBytes());
             j.field("lagSeconds", s.lagMillis() < 0 ? 0.0 : s.lagMillis() / 1000.0);
-            j.field("batches", out.batches());
-            j.field("recordsShipped", out.records());
-            j.field("bytesShipped", out.bytes());
+            j.field("sent", out.sent());
+            j.field("batches", out.batchesShipped());
+            j.field("recordsShipped", out.recordsShipped());
+            j.field("bytesShipped", out.bytesShipped());
+            j.field("rewinds", out.rewinds());
             j.field("errors", out.errors());
+            j.field("backoffMillis", out.backoffMillis());
             j.field("lastError", out.lastError());
             j.close();
         }
@@ -84,10 +87,15 @@ public final class ContinuityJson {
         } else {
             j.open();
             j.field("address", s.config().listen().map(Object::toString).orElse(null));
+            j.field("port", rs.port());
             j.field("batches", rs.batches());
             j.field("records", rs.records());
             j.field("duplicates", rs.duplicates());
-            j.field("refused", rs.refused());
+            j.name("refused").open();
+            for (ReceiverStatus.Refusal r : ReceiverStatus.Refusal.values()) {
+                j.field(r.name().toLowerCase(java.util.Locale.ROOT), rs.refusals().getOrDefault(r, 0L));
+            }
+            j.close();
             j.field("lastError", rs.lastError());
             j.close();
         }

@@ -41,8 +41,8 @@ public final class ContinuityMetrics implements MetricsRegistry.Collector {
         }
         if (s.outbound() != null) {
             gauge(out, "pharos_continuity_peer_available", "1 while the peer region's proxy takes shipments", s.outbound().available() ? 1 : 0);
-            counter(out, "pharos_continuity_records_shipped_total", "Records the peer region acknowledged", s.outbound().records());
-            counter(out, "pharos_continuity_shipped_bytes_total", "Record bytes the peer region acknowledged", s.outbound().bytes());
+            counter(out, "pharos_continuity_records_shipped_total", "Records the peer region acknowledged", s.outbound().recordsShipped());
+            counter(out, "pharos_continuity_shipped_bytes_total", "Record bytes the peer region acknowledged", s.outbound().bytesShipped());
             counter(out, "pharos_continuity_ship_errors_total", "Shipments that failed", s.outbound().errors());
             gauge(out, "pharos_continuity_lag_records", "Records journaled here the peer has not confirmed", s.lagRecords());
             gauge(out, "pharos_continuity_lag_bytes", "Bytes journaled here the peer has not confirmed", j.unconfirmedBytes());

@@ -18,7 +18,10 @@ import io.pharos.proxy.health.ProxyHealth;
 import io.pharos.proxy.tls.UpstreamTls;
 import io.pharos.proxy.transport.Transport;
 
+import io.pharos.proxy.tls.TlsException;
+
 import java.io.IOException;
+import java.security.GeneralSecurityException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -121,17 +124,37 @@ public final class ContinuityRuntime implements PeerLink, AutoCloseable {
     }
 
     private void startParts(ContinuityConfig c) throws IOException {
-        inbound = new InboundJournals(c.journal().dir(), journalSettings(c.journal()), this::startApplier);
+        inbound = InboundJournals.open(c.journal().dir(), journalSettings(c.journal()), this::startApplier);
         if (c.listen().isPresent()) {
-            ContinuityReceiver r = new ContinuityReceiver(receiverSettings(c), inbound, loops);
-            r.start();
-            receiver = r;
+            receiver = startReceiver(c);
         }
         if (c.peer().isPresent()) {
-            PeerShipper s = new PeerShipper(journal, shipperSettings(c.peer().get()), c.region());
-            s.start();
-            shipper = s;
+            shipper = startShipper(c);
         }
+    }
+
+    private ContinuityReceiver startReceiver(ContinuityConfig c) throws IOException {
+        ContinuityReceiver r = new ContinuityReceiver(receiverSettings(c), inbound);
+        try {
+            r.start();
+        } catch (TlsException e) {
+            throw new IOException("pharos.continuity.tls: " + String.join("; ", e.problems()), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while binding " + c.listen().orElseThrow(), e);
+        }
+        return r;
+    }
+
+    private PeerShipper startShipper(ContinuityConfig c) throws IOException {
+        PeerShipper s;
+        try {
+            s = new PeerShipper(c.region(), journal, shipperSettings(c.peer().orElseThrow()));
+        } catch (GeneralSecurityException e) {
+            throw new IOException("pharos.continuity.peer: " + e.getMessage(), e);
+        }
+        s.start();
+        return s;
     }
 
     private void startApplier(String origin, Journal journal) {
@@ -198,9 +221,12 @@ public final class ContinuityRuntime implements PeerLink, AutoCloseable {
                 s.close();
             }
             if (next.peer().isPresent()) {
-                PeerShipper fresh = new PeerShipper(journal, shipperSettings(next.peer().get()), next.region());
-                fresh.start();
-                shipper = fresh;
+                try {
+                    shipper = startShipper(next);
+                } catch (IOException | RuntimeException e) {
+                    counters.lastError = "continuity peer " + next.peer().get().url() + ": " + e.getMessage();
+                    LOG.log(Level.SEVERE, counters.lastError, e);
+                }
             }
             notes.add("continuity peer: " + next.peer().map(p -> p.url().toString()).orElse("none"));
         }
@@ -212,9 +238,7 @@ public final class ContinuityRuntime implements PeerLink, AutoCloseable {
             }
             if (next.listen().isPresent()) {
                 try {
-                    ContinuityReceiver fresh = new ContinuityReceiver(receiverSettings(next), inbound, loops);
-                    fresh.start();
-                    receiver = fresh;
+                    receiver = startReceiver(next);
                 } catch (IOException | RuntimeException e) {
                     counters.lastError = "continuity listen " + next.listen().get() + ": " + e.getMessage();
                     LOG.log(Level.SEVERE, counters.lastError, e);
@@ -223,7 +247,7 @@ public final class ContinuityRuntime implements PeerLink, AutoCloseable {
             notes.add("continuity listener: " + next.listen().map(Object::toString).orElse("none"));
         }
         if (!old.apply().equals(next.apply())) {
-            for (Map.Entry<String, Journal> e : inbound.journals().entrySet()) {
+            for (Map.Entry<String, Journal> e : inbound.all().entrySet()) {
                 startApplier(e.getKey(), e.getValue());
             }
             notes.add("continuity appliers restarted");

@@ -27,7 +27,7 @@ import java.util.logging.Logger;
  * journal, to this region's backends: each record goes as an HTTP/1.1 request to a backend of the local
  * cluster of the record's {@code cluster} name, chosen through that cluster's current snapshot and load
  * balancer like any request, with the record's {@code Idempotency-Key} and {@code Pharos-Replay:
- * origin/epoch/sequence}. A 2xx, 409 or 422 answer applies the record; anything else is tried again with
+ * origin/epoch/sequence}. A 2xx or 422 answer (or 404/410 to a DELETE) applies the record ({@link Outcome}); anything else is tried again with
  * a backoff, forever, and shows in {@link #status()}. Records of one partition key are applied in sequence
  * order (one lane per key hash, one record at a time per lane); lanes run in parallel. The applied
  * watermark, every record up to it applied, is confirmed into the inbound journal (persisted; retention

@@ -10,9 +10,9 @@ import java.util.Optional;
  * @param appliedSequence  the applied watermark: every record up to it is applied
  * @param receivedSequence the inbound journal's durable sequence: what the origin shipped here
  * @param pending          records read from the journal and not yet applied
- * @param applied          records applied since start (2xx, 409 or 422)
+ * @param applied          records applied since start (see {@code Outcome})
  * @param retries          tries that failed and were scheduled again since start
- * @param alreadyApplied   of {@code applied}, those the application answered 409 or 422 ("already applied")
+ * @param alreadyApplied   of {@code applied}, those the application answered 422, or 404/410 to a DELETE ("already applied")
  * @param stuck            the oldest pending record whose last try failed, if any
  * @param lagRecords       {@code receivedSequence - appliedSequence}
  * @param lagSeconds       seconds since the oldest pending record was appended at the origin (0 when none is pending)

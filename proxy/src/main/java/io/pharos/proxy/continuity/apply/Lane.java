@@ -202,7 +202,7 @@ final class Lane {
 
     private void applied(PendingRecord p, int status) {
         ctx.applied().increment();
-        if (status == 409 || status == 422) {
+        if (status >= 300) {
             ctx.alreadyApplied().increment();
         }
         ctx.window().complete(p.sequence());
@@ -306,7 +306,7 @@ final class Lane {
             backend.stats().recordResponseTime(now - sentNanos);
             backend.stats().onResponse(status);
             ctx.health().onResponse(backend, status);
-            boolean ok = (status >= 200 && status < 300) || status == 409 || status == 422;
+            boolean ok = Outcome.applied(p.record.method(), status);
             if (!ok) {
                 backend.stats().onFailure();
             }
