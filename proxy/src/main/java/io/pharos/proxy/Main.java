@@ -7,6 +7,7 @@ import io.pharos.proxy.config.ConfigLoader;
 import io.pharos.proxy.config.PharosConfig;
 import io.pharos.proxy.continuity.journal.JournalDump;
 import io.pharos.proxy.demo.DemoBackend;
+import io.pharos.proxy.demo.KvApp;
 import io.pharos.proxy.server.PharosServer;
 import io.pharos.proxy.server.ProxyRuntime;
 import io.pharos.proxy.transport.Transport;
@@ -22,7 +23,7 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * The command line: {@code pharos proxy -c FILE}, {@code pharos check -c FILE}, {@code pharos demo},
- * {@code pharos events -f FILE}. ({@code pharos gtm -c FILE} is the sidecar's own entry point, GtmMain in
+ * {@code pharos events -f FILE}, {@code pharos journal dump DIR}, {@code pharos kv --listen HOST:PORT --store DIR}. ({@code pharos gtm -c FILE} is the sidecar's own entry point, GtmMain in
  * module gtm, which {@code bin/pharos} runs.) Exit codes: 0 ok, 1 runtime failure,
  * 2 invalid config or usage.
  */
@@ -66,6 +67,8 @@ public final class Main {
                 return -1;
             case "journal":
                 return JournalDump.run(rest, out, err);
+            case "kv":
+                return KvApp.run(rest, out, err);
             default:
                 err.println("pharos: unknown command '" + args[0] + "'");
                 usage(err);
@@ -80,6 +83,7 @@ public final class Main {
         s.println("       pharos gtm -c FILE       run the GTM sidecar (cross-region DNS failover)");
         s.println("       pharos events -f FILE    print the proxy's health events as they come");
         s.println("       " + JournalDump.usageLine());
+        s.println("       " + KvApp.usageLine());
     }
 
     private static Path configArg(String[] args, PrintStream err) {

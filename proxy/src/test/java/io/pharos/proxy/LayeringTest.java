@@ -48,6 +48,7 @@ class LayeringTest {
             "transport", "",
             "config", "",
             "continuity.journal", "",
+            "continuity.ship", "config continuity.journal tls transport",
             "cluster", "config",
             "lb", "cluster config",
             "metrics", "cluster config",
@@ -61,7 +62,9 @@ class LayeringTest {
             "h2", "config l7 proxyprotocol tls",
             "admin", "cluster config transport",
             "demo", "transport",
-            "server", "admin cluster config h2 health l4 l7 lb metrics tls transport",
+            "continuity.apply", "cluster config continuity.journal health tls transport",
+            "continuity", "cluster config continuity.apply continuity.journal continuity.ship health l7 metrics tls transport",
+            "server", "admin cluster config continuity h2 health l4 l7 lb metrics tls transport",
             "", "admin config continuity.journal demo server transport");
 
     private static final Pattern TYPE_IN_DESCRIPTOR = Pattern.compile("L(io/pharos/[\\w/$]+)[;<]");

@@ -21,14 +21,23 @@ import java.util.concurrent.TimeUnit;
 public final class AdminAggregator extends HttpObjectAggregator {
     static final long LINGER_MILLIS = 2000;
     private final int max;
+    private final Runnable onOversized;
 
     public AdminAggregator(int max) {
+        this(max, () -> {
+        });
+    }
+
+    /** @param onOversized runs on the loop before each 413 (to count them) */
+    public AdminAggregator(int max, Runnable onOversized) {
         super(max);
         this.max = max;
+        this.onOversized = onOversized;
     }
 
     @Override
     protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
+        onOversized.run();
         Channel ch = ctx.channel();
         ctx.writeAndFlush(AdminResponses.error(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
                         "request body over " + max + " bytes", false))

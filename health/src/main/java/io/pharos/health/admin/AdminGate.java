@@ -3,6 +3,7 @@ package io.pharos.health.admin;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 
@@ -66,7 +67,8 @@ public final class AdminGate {
         return true;
     }
 
-    private boolean authorized(FullHttpRequest req) {
+    /** Whether {@code req} carries the token (compared in constant time), or no token is configured. Any thread. */
+    public boolean authorized(HttpRequest req) {
         if (expectedAuthorization == null) {
             return true;
         }

@@ -69,6 +69,11 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                     send(ctx, AdminResponses.json(HttpResponseStatus.OK, AdminJson.status(view), keepAlive), keepAlive);
                     return;
                 }
+                case "continuity" -> {
+                    method(m, HttpMethod.GET);
+                    send(ctx, AdminResponses.json(HttpResponseStatus.OK, view.continuityJson(), keepAlive), keepAlive);
+                    return;
+                }
                 case "metrics" -> {
                     method(m, HttpMethod.GET);
                     send(ctx, AdminResponses.of(HttpResponseStatus.OK, AdminResponses.PROMETHEUS, view.scrapeMetrics(), keepAlive), keepAlive);

@@ -46,6 +46,9 @@ public interface AdminView {
     /** The current snapshot of the cluster called {@code name}, or null if there is none. */
     ClusterSnapshot cluster(String name);
 
+    /** {@code GET /continuity}: data continuity's state as a JSON document ({@code {"enabled":false}} when off). */
+    String continuityJson();
+
     /** The Prometheus text exposition of every registered metric. */
     String scrapeMetrics();
 }

@@ -7,7 +7,8 @@ import java.net.SocketAddress;
 
 /**
  * What a {@link LoadBalancer} may look at for one pick: the request's headers (L7; null for L4), the
- * client address, and the backends this request already tried. Mutable and reused: one instance per
+ * client address, an explicit hash key that hashing balancers take instead of their configured
+ * {@code hash-key} (a replayed write's partition key), and the backends this request already tried. Mutable and reused: one instance per
  * connection handler, confined to its event loop, reset for every request.
  */
 public final class PickContext {
@@ -18,6 +19,7 @@ public final class PickContext {
     private int triedCount;
     private HttpHeaders headers;
     private SocketAddress remoteAddress;
+    private String hashKey;
 
     /** Starts a new request (event loop). */
     public PickContext reset(HttpHeaders headers, SocketAddress remoteAddress) {
@@ -27,7 +29,22 @@ public final class PickContext {
         triedCount = 0;
         this.headers = headers;
         this.remoteAddress = remoteAddress;
+        this.hashKey = null;
         return this;
+    }
+
+    /**
+     * Sets the key hashing balancers (ring-hash, maglev) hash for this pick instead of the one their
+     * {@code hash-key} names in the request; {@link #reset} clears it.
+     */
+    public PickContext hashKey(String key) {
+        this.hashKey = key;
+        return this;
+    }
+
+    /** The explicit hash key of this pick, or null: the balancer reads its {@code hash-key} from the request. */
+    public String hashKey() {
+        return hashKey;
     }
 
     public HttpHeaders headers() {

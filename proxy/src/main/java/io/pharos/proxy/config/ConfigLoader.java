@@ -14,6 +14,8 @@ import io.pharos.proxy.config.PharosConfig.BackendConfig;
 import io.pharos.proxy.config.PharosConfig.BalancerConfig;
 import io.pharos.proxy.config.PharosConfig.CheckType;
 import io.pharos.proxy.config.PharosConfig.ClusterConfig;
+import io.pharos.proxy.config.PharosConfig.ClusterContinuity;
+import io.pharos.proxy.config.PharosConfig.ContinuityConfig;
 import io.pharos.proxy.config.PharosConfig.EventsConfig;
 import io.pharos.proxy.config.PharosConfig.HashKey;
 import io.pharos.proxy.config.PharosConfig.HealthConfig;
@@ -143,6 +145,11 @@ public final class ConfigLoader {
                                 + "' hashes on " + k + ", which a tcp listener cannot see (use source-ip)"));
             }
         }
+        Optional<ContinuityConfig> continuity = r.has("continuity")
+                ? Optional.of(ContinuityConfigReader.continuity(r.object("continuity"), base,
+                        events.map(EventsConfig::region).orElse("primary"), ConfigLoader::tls))
+                : Optional.empty();
+        ContinuityConfigReader.check(clusters, continuity, problems);
         if (admin.listen() != null && !admin.listen().isLoopback() && admin.token().isEmpty()) {
             problems.add("pharos.admin.token: required when admin.listen (" + admin.listen() + ") is not a loopback address");
         }
@@ -151,7 +158,7 @@ public final class ConfigLoader {
             throw new ConfigException(problems);
         }
         return new PharosConfig(source, workers, admin, events, http, shutdown, accessLog,
-                List.copyOf(listeners), Map.copyOf(clusters));
+                List.copyOf(listeners), Map.copyOf(clusters), continuity);
     }
 
     private static AdminConfig admin(ConfigReader r) {
@@ -287,8 +294,9 @@ public final class ConfigLoader {
         if (protocol == UpstreamProtocol.H2 && send != ProxyProtocolVersion.NONE) {
             r.problem("proxy-protocol.send", "not with protocol = h2 (an HTTP/2 connection carries many clients' streams)");
         }
+        ClusterContinuity continuity = r.has("continuity") ? ContinuityConfigReader.cluster(r.object("continuity")) : ClusterContinuity.OFF;
         return new ClusterConfig(name, balancer, List.copyOf(backends), new HealthConfig(active, passive), retries, timeouts,
-                send, upstreamTls, protocol);
+                send, upstreamTls, protocol, continuity);
     }
 
     private static Optional<UpstreamTlsConfig> upstreamTls(ConfigReader r, Path base) {

@@ -3,6 +3,7 @@ package io.pharos.proxy.config;
 import io.pharos.health.config.ConfigReader;
 import io.pharos.health.config.HostPort;
 
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -23,7 +24,8 @@ public record PharosConfig(
         ShutdownConfig shutdown,
         AccessLogConfig accessLog,
         List<ListenerConfig> listeners,
-        Map<String, ClusterConfig> clusters) {
+        Map<String, ClusterConfig> clusters,
+        Optional<ContinuityConfig> continuity) {
 
     /** {@code workers} resolved: 0 means the number of cores. */
     public int effectiveWorkers() {
@@ -239,6 +241,128 @@ public record PharosConfig(
             TimeoutConfig timeouts,
             ProxyProtocolVersion proxyProtocolSend,
             Optional<UpstreamTlsConfig> upstreamTls,
-            UpstreamProtocol protocol) {
+            UpstreamProtocol protocol,
+            ClusterContinuity continuity) {
+    }
+
+    // ------------------------------------------------------------------ data continuity (docs/continuity.md)
+
+    /**
+     * This proxy's side of data continuity ({@code pharos.continuity}): its region's name, where the peer
+     * region's proxy delivers journal records to it ({@code listen}, TLS and a bearer token or mTLS), where
+     * it ships its own journal ({@code peer}), the journal, and how it applies what it receives.
+     *
+     * @param region the name of this region, stamped on every record ({@code events.region} by default)
+     * @param token  the bearer token the peer must present on {@code listen}
+     */
+    public record ContinuityConfig(
+            String region,
+            Optional<HostPort> listen,
+            Optional<String> token,
+            Optional<TlsConfig> tls,
+            Optional<PeerConfig> peer,
+            JournalConfig journal,
+            ApplyConfig apply) {
+        @Override
+        public String toString() {
+            return "ContinuityConfig[region=" + region + ", listen=" + listen + ", token=" + (token.isPresent() ? "(set)" : "(none)")
+                    + ", tls=" + tls + ", peer=" + peer + ", journal=" + journal + ", apply=" + apply + "]";
+        }
+    }
+
+    /**
+     * The peer region's continuity listener and how to reach it ({@code pharos.continuity.peer}).
+     *
+     * @param url            {@code https://host:port} or {@code http://host:port}
+     * @param token          the bearer token presented to the peer
+     * @param caFile         verifies the peer's certificate (the JVM's trust store when absent)
+     * @param certificate    client certificate for mTLS, with {@code key}
+     * @param batchRecords   most records in one shipment
+     * @param batchBytes     most record bytes in one shipment
+     */
+    public record PeerConfig(
+            URI url,
+            Optional<String> token,
+            Optional<Path> caFile,
+            Optional<String> serverName,
+            boolean insecureSkipVerify,
+            Optional<Path> certificate,
+            Optional<Path> key,
+            int batchRecords,
+            int batchBytes,
+            Duration backoffMin,
+            Duration backoffMax,
+            Duration requestTimeout) {
+        @Override
+        public String toString() {
+            return "PeerConfig[url=" + url + ", token=" + (token.isPresent() ? "(set)" : "(none)") + ", caFile=" + caFile
+                    + ", serverName=" + serverName + ", insecureSkipVerify=" + insecureSkipVerify + ", certificate=" + certificate
+                    + ", batchRecords=" + batchRecords + ", batchBytes=" + batchBytes + "]";
+        }
+    }
+
+    /** The journal engine ({@code pharos.continuity.journal}); only {@code file} so far. */
+    public record JournalConfig(String engine, Path dir, long segmentSize, long maxBytes, Duration maxAge, int queueCapacity) {
+    }
+
+    /** How records received from the peer are applied to this region's backends ({@code pharos.continuity.apply}). */
+    public record ApplyConfig(int lanes, int maxInFlight, Duration backoffMin, Duration backoffMax) {
+    }
+
+    /**
+     * Which writes of a cluster are replicated ({@code clusters.NAME.continuity}), and how.
+     *
+     * @param methods       request methods that are writes
+     * @param paths         path prefixes that replicate; empty means every path
+     * @param partitionKey  what orders applies at the peer (writes with one key apply in order)
+     * @param maxBody       largest replicated body; a larger one gets 413
+     * @param headers       request headers kept in the record and replayed (lower case); never others
+     * @param syncTimeout   {@code sync.timeout}: how long a sync write waits for the peer
+     * @param onPeerFailure {@code sync.on-peer-failure}
+     * @param maxLag        async brake: beyond this age of the oldest unconfirmed record, replicated writes get 503; 0 = off
+     */
+    public record ClusterContinuity(
+            ContinuityMode mode,
+            List<String> methods,
+            List<String> paths,
+            PartitionKey partitionKey,
+            long maxBody,
+            List<String> headers,
+            Duration syncTimeout,
+            OnPeerFailure onPeerFailure,
+            Duration maxLag) {
+        public static final List<String> DEFAULT_METHODS = List.of("POST", "PUT", "PATCH", "DELETE");
+        public static final List<String> DEFAULT_HEADERS = List.of("host", "content-type", "content-encoding", "content-language");
+        public static final ClusterContinuity OFF = new ClusterContinuity(ContinuityMode.OFF, DEFAULT_METHODS, List.of(),
+                PartitionKey.PATH, 1 << 20, DEFAULT_HEADERS, Duration.ofSeconds(2), OnPeerFailure.FAIL, Duration.ZERO);
+
+        public boolean enabled() {
+            return mode != ContinuityMode.OFF;
+        }
+    }
+
+    public enum ContinuityMode { OFF, ASYNC, SYNC }
+
+    /** What a sync write does when the peer did not acknowledge it in time: refuse it (503) or acknowledge it as async. */
+    public enum OnPeerFailure { FAIL, DEGRADE }
+
+    /** {@code path} (the request path without its query) or {@code header:NAME} (missing header: the path). */
+    public record PartitionKey(Optional<String> header) {
+        public static final PartitionKey PATH = new PartitionKey(Optional.empty());
+
+        public static PartitionKey parse(String text) {
+            if (text.equals("path")) {
+                return PATH;
+            }
+            if (text.startsWith("header:") && text.length() > "header:".length()) {
+                return new PartitionKey(Optional.of(text.substring("header:".length())));
+            }
+            throw new IllegalArgumentException("bad partition-key '" + text + "' (expected path or header:NAME)");
+        }
+
+        @Override
+        public String toString() {
+            return header.map(h -> "header:" + h).orElse("path");
+        }
     }
 }

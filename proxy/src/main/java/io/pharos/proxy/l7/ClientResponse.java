@@ -6,13 +6,17 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.pharos.proxy.cluster.Backend;
+import io.pharos.proxy.config.PharosConfig.ClusterConfig;
 import io.pharos.proxy.metrics.LatencyHistogram;
+
+import java.util.concurrent.CompletionStage;
 
 /**
  * The client's side of the response of the exchange in flight: writes the response head (a backend's,
- * framed by the caller, or an error page the proxy made) and reports it to the listener's metrics and
- * {@link ExchangeObserver}, hands the observer the request body if it asked for it, and tells it when the
- * exchange ends, exactly once.
+ * framed by the caller, or an error page the proxy made) and reports it to the listener's metrics; and
+ * the plumbing of the exchange's {@link ExchangeHook}, if the listener's {@link ExchangeObserver} hooked
+ * it: asks it to admit the request, hands it the request body and the backend's response head, and tells
+ * it when the exchange ends, exactly once. Unhooked, each of these is a null check.
  *
  * <p>One per client connection, reset for every exchange by {@link #begin}. Loop-confined: every method
  * runs on the client channel's event loop; every non-final field is written there.
@@ -31,10 +35,12 @@ final class ClientResponse {
     private boolean started;
     /** The status of that head, or 0. */
     private int status;
-    /** Whether the observer has yet to hear of the end of this exchange. */
+    /** Whether the end of this exchange is yet to be reported. */
     private boolean endPending;
-    /** Whether the observer asked for this request's body. */
-    private boolean observeBody;
+    /** The hook of this exchange, or null when the observer left it alone. */
+    private ExchangeHook hook;
+    /** {@link #hook} when the request has a body, else null (a bodyless request's empty end is not offered). */
+    private ExchangeHook bodyHook;
 
     ClientResponse(ChannelHandlerContext ctx, ListenerContext listener, ProxyResponseEncoder encoder) {
         this.ctx = ctx;
@@ -49,20 +55,35 @@ final class ClientResponse {
         startNanos = listener.metrics().nanoTime();
         started = false;
         status = 0;
-        observeBody = false;
+        hook = null;
+        bodyHook = null;
         endPending = true;
     }
 
-    /** The request was accepted: asks the observer whether it wants the body. */
-    void accepted(HttpRequest request, boolean hasBody) {
-        observeBody = hasBody && observer.observesRequestBody(request);
+    /**
+     * The request was accepted: the observer may hook the exchange (and change the head). Returns the
+     * hook's refusal to admit it, or null to go on.
+     */
+    Refusal accepted(ClusterConfig cluster, HttpRequest request, boolean hasBody) {
+        ExchangeHook h = observer.onRequest(cluster, request, hasBody);
+        hook = h;
+        if (h == null) {
+            return null;
+        }
+        bodyHook = hasBody ? h : null;
+        return h.admit();
     }
 
-    /** A piece of the request body goes to the backend (the observer sees it if it asked). */
-    void requestBody(HttpRequest request, HttpContent content, boolean last) {
-        if (observeBody) {
-            observer.onRequestBody(request, content.content(), last);
-        }
+    /** A piece of the request body goes to the backend: returns the hook's refusal of it, or null to send it. */
+    Refusal requestBody(HttpContent content, boolean last) {
+        ExchangeHook h = bodyHook;
+        return h == null ? null : h.onRequestBody(content.content(), last);
+    }
+
+    /** A backend's final response head, framed: returns the decision to hold it for, or null to write it now. */
+    CompletionStage<Refusal> holdFor(HttpResponse resp, Backend backend) {
+        ExchangeHook h = hook;
+        return h == null ? null : h.onResponseHead(resp, backend);
     }
 
     boolean started() {
@@ -75,17 +96,19 @@ final class ClientResponse {
     }
 
     /** Writes and flushes a 101 Switching Protocols head: what follows is no longer HTTP. */
-    void switched(HttpRequest request, HttpResponse resp, Backend backend) {
+    void switched(HttpResponse resp) {
         started = true;
         status = resp.status().code();
         encoder.setHeadRequest(false);
-        observer.onResponseHead(request, resp, backend);
         ctx.writeAndFlush(resp, ctx.voidPromise());
     }
 
-    /** Writes (unflushed) an error page the proxy made; {@code close} announces the connection closes after it. */
-    void error(HttpRequest request, HttpResponseStatus errorStatus, String reason, boolean close, boolean headRequest) {
-        write(request, ErrorResponses.page(errorStatus, reason, close), null, headRequest);
+    /**
+     * Writes (unflushed) an error page the proxy made, with {@code Retry-After} when {@code retryAfterSeconds}
+     * is above 0; {@code close} announces the connection closes after it.
+     */
+    void error(HttpRequest request, HttpResponseStatus errorStatus, String reason, int retryAfterSeconds, boolean close, boolean headRequest) {
+        write(request, ErrorResponses.page(errorStatus, reason, retryAfterSeconds, close), null, headRequest);
     }
 
     /** Writes (unflushed) a final response head; {@code backend} is null for the proxy's own answer. */
@@ -96,15 +119,18 @@ final class ClientResponse {
         if (encoder != null) {
             encoder.setHeadRequest(headRequest);
         }
-        observer.onResponseHead(request, resp, backend);
         ctx.write(resp, ctx.voidPromise());
     }
 
     /** The exchange ended; {@code completed} when its whole response was written. Only the first call counts. */
-    void end(HttpRequest request, boolean completed) {
+    void end(boolean completed) {
         if (endPending) {
             endPending = false;
-            observer.onExchangeEnd(request, status, completed);
+            ExchangeHook h = hook;
+            if (h != null) {
+                hook = null;
+                h.onEnd(status, completed);
+            }
         }
     }
 }

@@ -1,62 +1,34 @@
 package io.pharos.proxy.l7;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponse;
-import io.pharos.proxy.cluster.Backend;
+import io.pharos.proxy.config.PharosConfig.ClusterConfig;
 
 /**
- * The seam where a listener's HTTP exchanges can be watched, request and response together, once the
- * response head is known (for instance to journal the writes a backend acknowledged). One observer per
- * listener ({@link ListenerContext#exchangeObserver()}), {@link #noop()} unless wired otherwise.
+ * The seam where a listener's HTTP exchanges can be hooked (data continuity journals, refuses and holds
+ * replicated writes here): it is asked once per accepted request whether to hook that exchange, and the
+ * {@link ExchangeHook} it returns then sees the exchange through. One observer per listener
+ * ({@link ListenerContext#exchangeObserver()}), {@link #noop()} unless wired otherwise.
  *
- * <p>Every method is called on the event loop of the client connection the exchange belongs to; one
- * observer is called from all loops at once, so it is thread-safe or keeps per-loop state. It must not
- * block. The heads and buffers it is given are valid only during the call (retain a buffer to keep it);
- * it must not change them. An exchange sees {@link #onResponseHead} at most once and
- * {@link #onExchangeEnd} exactly once, last; an exchange rejected before its head was complete has a
- * {@code null} request.
+ * <p>Called on the event loop of the client connection (or HTTP/2 stream) the request came on, from all
+ * loops at once: an observer is thread-safe or keeps per-loop state, and never blocks. A request rejected
+ * before its head was complete or valid (400, 408, 414, 417, 431) is never offered.
  */
+@FunctionalInterface
 public interface ExchangeObserver {
-    /** An observer that watches nothing; the body is never offered to it, so nothing is done per request. */
+    /** An observer that hooks nothing: one call per request that returns null. */
     static ExchangeObserver noop() {
         return NoopExchangeObserver.INSTANCE;
     }
 
     /**
-     * Asked once per exchange, when its request head arrived: whether {@link #onRequestBody} should be
-     * called for this request. The default asks for nothing.
-     */
-    default boolean observesRequestBody(HttpRequest request) {
-        return false;
-    }
-
-    /**
-     * A piece of the request body as it goes to the backend, each piece once and in order (a retry that
-     * sends the body again to another backend does not repeat it).
+     * A request head was accepted (valid, rewritten for the backend), before a backend is picked. Returns
+     * the hook for this one exchange, or null to leave it alone (then nothing else is called for it).
+     * The observer may add or change headers of {@code request} here (an {@code Idempotency-Key}); the
+     * head goes to the backend as changed.
      *
-     * @param content the piece's bytes, readable from its reader index; valid during the call only
-     * @param last whether this piece ends the request
+     * @param cluster the config of the cluster the listener serves, as of this request (reloads change it)
+     * @param request the request head as it will be forwarded (HTTP/1.1, forwarding headers added)
+     * @param hasBody whether a body follows ({@code Content-Length} above 0, or chunked)
      */
-    default void onRequestBody(HttpRequest request, ByteBuf content, boolean last) {
-    }
-
-    /**
-     * The head of the response the client gets is known, after framing, just before it is written.
-     *
-     * @param request the request head as forwarded to the backend
-     * @param backend the backend that answered, or {@code null} when the proxy answered itself (an error page)
-     */
-    default void onResponseHead(HttpRequest request, HttpResponse response, Backend backend) {
-    }
-
-    /**
-     * The exchange ended.
-     *
-     * @param status the status of the response head sent to the client, or 0 when none was sent
-     * @param completed whether the whole response was written to the client connection; false when the
-     *        exchange was cut short (client gone, backend failed mid-response, idle timeout)
-     */
-    default void onExchangeEnd(HttpRequest request, int status, boolean completed) {
-    }
+    ExchangeHook onRequest(ClusterConfig cluster, HttpRequest request, boolean hasBody);
 }

@@ -18,13 +18,17 @@ import io.pharos.proxy.l7.HttpFrontendHandler.State;
 import io.pharos.proxy.l7.retry.RetryPolicy;
 import io.pharos.proxy.l7.retry.RetryState;
 
+import java.util.concurrent.CompletionStage;
+
 /**
  * One request and its response at a time on a client connection (Envoy's {@code router} filter with its
  * {@code upstream_request}): it checks and rewrites the request head, picks a backend, sends the request
  * there (its body as it streams in), relays the response head and body back, and on a failure before the
  * response began tries another backend as {@link RetryState} allows, or answers the error itself
  * ({@link ErrorResponses}). Each try's backend channel comes from {@link UpstreamChannels} and reports
- * through {@link HttpBackendHandler}; the {@link ExchangeObserver} of the listener sees each exchange.
+ * through {@link HttpBackendHandler}. The listener's {@link ExchangeObserver} may hook an exchange
+ * ({@link ExchangeHook}, plumbed through {@link ClientResponse}): refuse it before a backend is picked or
+ * midway through its body, and hold the backend's response ({@link HeldResponse}) until it decided.
  *
  * <p>One per client connection, made by its {@link HttpFrontendHandler} and reset for every request, so
  * nothing here is allocated per request. Loop-confined: every method runs on the client channel's event
@@ -50,6 +54,8 @@ final class HttpExchange {
     private boolean informational;
     private boolean responseReusable;
     private boolean closeAfterResponse;
+    /** A held response, if any; {@link HeldResponse#NONE} until this connection's first hold. */
+    private HeldResponse held = HeldResponse.NONE;
 
     HttpExchange(HttpFrontendHandler conn, ChannelHandlerContext ctx, ListenerContext listener, BackendConnectionPool pool,
             ProxyResponseEncoder encoder, HeaderReadTimeoutHandler headTimeout) {
@@ -80,8 +86,12 @@ final class HttpExchange {
         }
         ClusterSnapshot snapshot = listener.cluster().snapshot();
         clusterConfig = snapshot.config();
+        Refusal refused = response.accepted(clusterConfig, req, client.hasBody());
+        if (refused != null) {
+            respond(refused.status(), refused.reason(), refused.retryAfterSeconds(), false);
+            return;
+        }
         retry.begin(clusterConfig, req.method(), req.headers(), client.clientAddress());
-        response.accepted(req, client.hasBody());
         Backend picked = retry.firstTry(snapshot);
         if (picked == null) {
             respondError(HttpResponseStatus.SERVICE_UNAVAILABLE, "no healthy backend in cluster " + snapshot.name(), false);
@@ -111,8 +121,14 @@ final class HttpExchange {
         return id;
     }
 
-    boolean responseStarted() {
-        return response.started();
+    /** Whether the response head came: written to the client, or held. */
+    boolean responseBegun() {
+        return response.started() || held.isHolding();
+    }
+
+    /** Whether a response is held, so the backend is not read. */
+    boolean holding() {
+        return held.isHolding();
     }
 
     /** The try's channel is ready and the request head (and any replayed body) is written to it. */
@@ -131,7 +147,12 @@ final class HttpExchange {
 
     void forwardBody(HttpContent content) {
         boolean last = content instanceof LastHttpContent;
-        response.requestBody(client.head(), content, last);
+        Refusal refused = response.requestBody(content, last);
+        if (refused != null) {
+            content.release();
+            refuse(refused);
+            return;
+        }
         retry.replay().add(content);
         upstreamTry.send(content, last);
         if (last) {
@@ -139,7 +160,7 @@ final class HttpExchange {
             if (conn.state() == State.SENDING_BODY) {
                 conn.state(State.AWAIT_RESPONSE);
             }
-            if (!response.started()) {
+            if (!responseBegun()) {
                 upstreamTry.startTimer(retry.tryTimeoutNanos(listener.cluster().snapshot()));
             }
         }
@@ -154,13 +175,17 @@ final class HttpExchange {
     }
 
     void readBackend() {
-        upstreamTry.read();
+        if (!held.isHolding()) {
+            upstreamTry.read();
+        }
     }
 
     // ------------------------------------------------------------------ response side (called by HttpBackendHandler)
 
     void onBackendMessage(Object msg) {
-        if (msg instanceof HttpResponse resp) {
+        if (held.isHolding()) {
+            held.add(msg);
+        } else if (msg instanceof HttpResponse resp) {
             onResponseHead(resp);
             if (msg instanceof HttpContent c) {
                 onResponseContent(c);
@@ -200,6 +225,14 @@ final class HttpExchange {
         int framing = ResponseFraming.frame(resp, client.isHead(), client.keepAlive(), client.isHttp10(), requestComplete, listener.isClosing());
         responseReusable = (framing & ResponseFraming.BACKEND_REUSABLE) != 0;
         closeAfterResponse = (framing & ResponseFraming.CLOSE_CLIENT) != 0;
+        CompletionStage<Refusal> decision = response.holdFor(resp, backend);
+        if (decision != null) {
+            if (held == HeldResponse.NONE) {
+                held = new HeldResponse(this, ctx.executor());
+            }
+            held.hold(resp, backend, decision, id);
+            return;
+        }
         response.head(client.head(), resp, backend, client.isHead());
     }
 
@@ -211,8 +244,8 @@ final class HttpExchange {
         Channel bc = upstreamTry.handOver();
         conn.state(State.CLOSING);
         conn.drain();
-        response.switched(client.head(), resp, b);
-        response.end(client.head(), true);
+        response.switched(resp);
+        response.end(true);
         UpgradeRelay.start(ctx.channel(), bc, b);
     }
 
@@ -226,10 +259,17 @@ final class HttpExchange {
             }
             return;
         }
-        if (!response.started()) {
+        if (held.isHolding()) {
+            held.add(content);
+        } else if (response.started()) {
+            relay(content);
+        } else {
             ReferenceCountUtil.release(content);
-            return;
         }
+    }
+
+    /** Writes a piece of the backend's response to the client; the last one completes the exchange. */
+    private void relay(HttpContent content) {
         upstreamTry.backend().stats().addBytesReceived(content.content().readableBytes());
         ctx.write(content, ctx.voidPromise());
         if (content instanceof LastHttpContent) {
@@ -237,10 +277,76 @@ final class HttpExchange {
         }
     }
 
+    // ------------------------------------------------------------------ a held response (called by HeldResponse)
+
+    /** The hook decided on the response held for exchange {@code exchangeId}: null lets it through, else refuses it. */
+    void onHoldDecided(int exchangeId, Refusal refusal) {
+        assert ctx.executor().inEventLoop();
+        if (exchangeId != id || !held.isHolding()) {
+            // the exchange ended meanwhile (client gone, idle timeout, backend failed): its held response is gone too
+            return;
+        }
+        if (refusal != null) {
+            refuse(refusal);
+            return;
+        }
+        Backend b = held.backend();
+        response.head(client.head(), held.head(), b, client.isHead());
+        if (held.overrun()) {
+            responseReusable = false;
+        }
+        held.release();
+        boolean whole = false;
+        HttpContent c;
+        while ((c = held.next()) != null) {
+            whole = c instanceof LastHttpContent;
+            relay(c);
+        }
+        if (!whole) {
+            ctx.flush();
+            if (ctx.channel().isWritable()) {
+                readBackend();
+            }
+        }
+    }
+
+    /** The backend's connection closed while its response was held. */
+    private void backendClosedWhileHeld(Throwable cause) {
+        if (held.isComplete()) {
+            // the whole response is here (a backend that closes after its response): only the connection can't be reused
+            responseReusable = false;
+            return;
+        }
+        Backend b = held.backend();
+        held.drop();
+        upstreamTry.fail();
+        // nothing reached the client yet, so it gets a clean error rather than a truncated response
+        respondError(HttpResponseStatus.BAD_GATEWAY, "backend " + b.name() + " closed before its held response ended"
+                + (cause == null ? "" : ": " + ErrorResponses.describe(cause)), !requestComplete);
+    }
+
+    /**
+     * The hook refused the exchange (its body midway, or its held response): the try is let go without
+     * blaming the backend (its connection closes, so it never gets the rest of the request) and the
+     * refusal is answered; the client connection closes unless the whole request was read.
+     */
+    private void refuse(Refusal refusal) {
+        held.drop();
+        upstreamTry.drop();
+        if (!requestComplete) {
+            client.endKeepAlive();
+        }
+        respond(refusal.status(), refusal.reason(), refusal.retryAfterSeconds(), !requestComplete);
+    }
+
     // ------------------------------------------------------------------ failed tries (called by UpstreamTry)
 
     /** The backend connection closed or failed while this exchange used it. */
     void onBackendClosed(Throwable cause) {
+        if (held.isHolding()) {
+            backendClosedWhileHeld(cause);
+            return;
+        }
         if (cause instanceof UnprocessedStreamException && !response.started() && retry.replay().isReplayable()) {
             // the backend did not process the stream (GOAWAY past it, REFUSED_STREAM): as safe to retry as a connect failure
             onTryFailed(ErrorResponses.describe(cause), true);
@@ -309,7 +415,7 @@ final class HttpExchange {
         retry.end();
         // a connection that began with a PROXY header speaks for one client only
         upstreamTry.finish(requestComplete && responseReusable && clusterConfig.proxyProtocolSend() == PharosConfig.ProxyProtocolVersion.NONE);
-        response.end(client.head(), true);
+        response.end(true);
         if (closeAfterResponse || !client.keepAlive()) {
             conn.closeAfterFlush();
             return;
@@ -324,14 +430,19 @@ final class HttpExchange {
 
     /** Answers the client with an error; closes the connection after it when asked or when the exchange can't continue. */
     private void respondError(HttpResponseStatus status, String reason, boolean close) {
+        respond(status, reason, ErrorResponses.defaultRetryAfter(status), close);
+    }
+
+    /** {@link #respondError} with {@code Retry-After} when {@code retryAfterSeconds} is above 0. */
+    private void respond(HttpResponseStatus status, String reason, int retryAfterSeconds, boolean close) {
         retry.end();
         if (response.started()) {
             conn.closeNow();
             return;
         }
         boolean mustClose = close || !client.keepAlive() || (client.hasBody() && !requestComplete);
-        response.error(client.head(), status, reason, mustClose, client.isHead());
-        response.end(client.head(), true);
+        response.error(client.head(), status, reason, retryAfterSeconds, mustClose, client.isHead());
+        response.end(true);
         if (mustClose) {
             conn.closeAfterFlush();
         } else {
@@ -343,7 +454,8 @@ final class HttpExchange {
     /** The connection closes with this exchange in flight ({@link HttpFrontendHandler#closeNow}). */
     void abandon() {
         retry.end();
-        response.end(client.head(), false);
+        held.drop();
+        response.end(false);
     }
 
     /** The client connection closed: whatever is in flight is let go. */
@@ -351,7 +463,8 @@ final class HttpExchange {
         id++;
         retry.end();
         // the client left mid-exchange: the backend connection is in an unknown state
+        held.drop();
         upstreamTry.clientClosed();
-        response.end(client.head(), false);
+        response.end(false);
     }
 }

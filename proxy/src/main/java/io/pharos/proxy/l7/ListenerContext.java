@@ -9,8 +9,8 @@ import io.pharos.proxy.metrics.ListenerMetrics;
 import java.time.Duration;
 
 /**
- * What the handlers of one HTTP listener share: the cluster it serves, the client-side limits, and a
- * closing flag. Created on the control thread; the flag is written by the control thread and read by
+ * What the handlers of one HTTP listener share: the cluster it serves, the client-side limits, the
+ * exchange observer, and a closing flag. Created on the control thread; the flag is written by the control thread and read by
  * event loops.
  */
 public final class ListenerContext {
@@ -68,7 +68,10 @@ public final class ListenerContext {
         this(name, cluster, http, tls, health, metrics, drainTimeout, ExchangeObserver.noop());
     }
 
-    /** @param exchangeObserver watches this listener's HTTP exchanges ({@link ExchangeObserver#noop()} for none) */
+    /**
+     * @param exchangeObserver may hook each of this listener's HTTP exchanges to refuse, watch or hold it
+     *        ({@link ExchangeObserver#noop()} for none)
+     */
     public ListenerContext(String name, Cluster cluster, HttpConfig http, boolean tls, ProxyHealth health, ListenerMetrics metrics,
             Duration drainTimeout, ExchangeObserver exchangeObserver) {
         this.name = name;
@@ -107,7 +110,10 @@ public final class ListenerContext {
         return health;
     }
 
-    /** Watches this listener's HTTP exchanges; {@link ExchangeObserver#noop()} unless wired otherwise. */
+    /**
+     * Asked once per accepted request whether to hook the exchange ({@link ExchangeHook}: refuse it, see
+     * its body, hold its response); {@link ExchangeObserver#noop()} unless wired otherwise.
+     */
     public ExchangeObserver exchangeObserver() {
         return exchangeObserver;
     }

@@ -132,7 +132,7 @@ final class UpstreamTry {
     }
 
     private void timerExpired() {
-        if (timerExchange == exchange.id() && channel != null && !exchange.responseStarted()) {
+        if (timerExchange == exchange.id() && channel != null && !exchange.responseBegun()) {
             long now = System.nanoTime();
             backend.recordLatencyNanos(now - sentNanos, now);
             exchange.onTryTimeout(letGoFailed(true));
@@ -211,6 +211,11 @@ final class UpstreamTry {
     /** The client connection closed: the backend connection, if any, is in an unknown state and closes. */
     void clientClosed() {
         timer.stop();
+        drop();
+    }
+
+    /** The proxy refused the exchange: the try, if any, is let go without blaming its backend; its channel closes. */
+    void drop() {
         Backend b = backend;
         if (b != null) {
             detach(false);
@@ -270,7 +275,7 @@ final class UpstreamTry {
 
     void onBackendReadComplete() {
         ctx.flush();
-        if (channel != null && ctx.channel().isWritable()) {
+        if (channel != null && ctx.channel().isWritable() && !exchange.holding()) {
             channel.read();
         }
     }

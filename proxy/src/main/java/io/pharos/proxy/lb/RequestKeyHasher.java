@@ -11,7 +11,8 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 
 /**
- * Hashes a request's {@code hash-key} (header value, cookie value or client IP) to 64 bits without
+ * Hashes a request's {@code hash-key} (header value, cookie value or client IP; or the pick's explicit
+ * key, which the applier of replayed writes sets to their partition key) to 64 bits without
  * allocating: values are walked char by char, a cookie is found inside the {@code Cookie} header
  * without splitting it. Immutable; any thread.
  */
@@ -33,8 +34,12 @@ final class RequestKeyHasher {
         this.cookieName = source == HashKey.Source.COOKIE ? key.name() : null;
     }
 
-    /** The key's hash, or {@link #NO_KEY} when the request does not carry it. */
+    /** The key's hash (the pick's explicit {@link PickContext#hashKey()} first), or {@link #NO_KEY} when the request does not carry it. */
     long hash(PickContext ctx) {
+        String explicit = ctx.hashKey();
+        if (explicit != null) {
+            return present(Hashing.hashChars(explicit));
+        }
         return switch (source) {
             case HEADER -> hashHeader(ctx.headers());
             case COOKIE -> hashCookie(ctx.headers());

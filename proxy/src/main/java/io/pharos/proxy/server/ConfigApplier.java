@@ -7,12 +7,14 @@ import io.pharos.proxy.config.PharosConfig.ClusterConfig;
 import io.pharos.proxy.config.PharosConfig.ListenerConfig;
 import io.pharos.proxy.config.PharosConfig.Protocol;
 import io.pharos.proxy.config.ReloadResult;
+import io.pharos.proxy.continuity.ContinuityRuntime;
 import io.pharos.proxy.l7.ListenerContext;
 import io.pharos.proxy.lb.ConfiguredLoadBalancerFactory;
 import io.pharos.proxy.metrics.ListenerMetrics;
 import io.pharos.proxy.tls.ListenerTls;
 import io.pharos.proxy.tls.TlsException;
 
+import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -61,6 +63,10 @@ final class ConfigApplier {
             } catch (IllegalArgumentException e) {
                 errors.add("pharos.clusters." + c.name() + ".balancer: " + e.getMessage());
             }
+        }
+        ContinuityRuntime runningContinuity = server.continuity();
+        if (runningContinuity != null && next.continuity().isPresent()) {
+            errors.addAll(runningContinuity.check(next.continuity().get()));
         }
         if (!errors.isEmpty()) {
             return new ReloadResult(Instant.now(), false, errors, notes);
@@ -114,6 +120,15 @@ final class ConfigApplier {
             }
             errors.addAll(upstreams.upstreamTls().prepare(next.clusters().values()));
         }
+        // continuity configured by this reload: its journal opens and its listener binds before the commit
+        ContinuityRuntime startedContinuity = null;
+        if (errors.isEmpty() && runningContinuity == null && next.continuity().isPresent()) {
+            try {
+                startedContinuity = server.startContinuity(next.continuity().get());
+            } catch (IOException | RuntimeException e) {
+                errors.add("pharos.continuity: " + e.getMessage());
+            }
+        }
         if (!errors.isEmpty()) {
             for (ListenerSlot s : bound.values()) {
                 s.channel().close().awaitUninterruptibly();
@@ -146,6 +161,14 @@ final class ConfigApplier {
             }
         }
         upstreams.updateHealth(addedClusters, removedClusters);
+        if (startedContinuity != null) {
+            server.useContinuity(startedContinuity);
+            notes.add("continuity: started (region " + next.continuity().get().region() + ")");
+        } else if (runningContinuity != null && next.continuity().isPresent()) {
+            if (!current.continuity().equals(next.continuity())) {
+                notes.addAll(runningContinuity.reconfigure(next.continuity().get()));
+            }
+        }
         long drainMillis = next.shutdown().drainTimeout().toMillis();
         Map<String, ListenerSlot> newSlots = new LinkedHashMap<>();
         for (ListenerConfig l : next.listeners()) {
@@ -186,6 +209,12 @@ final class ConfigApplier {
             }
         }
         server.publish(next, newClusters, newSlots);
+        if (runningContinuity != null && next.continuity().isEmpty()) {
+            // no cluster replicates any more (the loader checks): the journals close
+            server.useContinuity(null);
+            runningContinuity.close();
+            notes.add("continuity: stopped");
+        }
         return new ReloadResult(Instant.now(), true, List.of(), notes);
     }
 

@@ -12,6 +12,7 @@ import io.pharos.proxy.config.PharosConfig.Protocol;
 import io.pharos.proxy.h2.HttpListenerInitializer;
 import io.pharos.proxy.l4.TcpProxyInitializer;
 import io.pharos.proxy.l7.HttpProxyInitializer;
+import io.pharos.proxy.l7.ExchangeObserver;
 import io.pharos.proxy.l7.ListenerContext;
 import io.pharos.proxy.metrics.AccessLog;
 import io.pharos.proxy.metrics.ListenerMetrics;
@@ -40,12 +41,16 @@ final class Listeners {
     private final EventLoopGroup loops;
     private final AccessLog accessLog;
     private final Upstreams upstreams;
+    /** Every HTTP listener's (data continuity's). */
+    private final ExchangeObserver exchangeObserver;
     /** Listener counters by name, kept while a listener of that name exists. */
     private final Map<String, ListenerMetrics> metrics = new ConcurrentHashMap<>();
     /** Immutable, in config order; replaced by the control thread. */
     private volatile Map<String, ListenerSlot> slots = Map.of();
 
-    Listeners(Transport transport, EventLoopGroup acceptGroup, EventLoopGroup loops, AccessLog accessLog, Upstreams upstreams) {
+    Listeners(Transport transport, EventLoopGroup acceptGroup, EventLoopGroup loops, AccessLog accessLog, Upstreams upstreams,
+              ExchangeObserver exchangeObserver) {
+        this.exchangeObserver = exchangeObserver;
         this.transport = transport;
         this.acceptGroup = acceptGroup;
         this.loops = loops;
@@ -105,7 +110,7 @@ final class Listeners {
     ListenerContext newContext(ListenerConfig l, Map<String, Cluster> clusterMap, PharosConfig cfg, ListenerMetrics m) {
         return switch (l.protocol()) {
             case HTTP -> new ListenerContext(l.name(), clusterMap.get(l.cluster()), cfg.http(), l.tls().isPresent(), upstreams.health(), m,
-                    cfg.shutdown().drainTimeout());
+                    cfg.shutdown().drainTimeout(), exchangeObserver);
             case TCP -> null;
         };
     }

@@ -6,6 +6,9 @@ import io.pharos.health.event.ipc.EventRingDescriptor;
 import io.pharos.health.event.ipc.EventRingWriter;
 import io.pharos.proxy.cluster.Cluster;
 import io.pharos.proxy.config.PharosConfig;
+import io.pharos.proxy.config.PharosConfig.ContinuityConfig;
+import io.pharos.proxy.continuity.ContinuityObserver;
+import io.pharos.proxy.continuity.ContinuityRuntime;
 import io.pharos.proxy.config.PharosConfig.ListenerConfig;
 import io.pharos.proxy.config.ReloadResult;
 import io.pharos.proxy.metrics.AccessLog;
@@ -15,6 +18,7 @@ import io.pharos.proxy.tls.UpstreamTls;
 import io.pharos.proxy.transport.Transport;
 import org.agrona.concurrent.SystemEpochClock;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,6 +52,10 @@ public final class PharosServer implements AutoCloseable {
     private final Optional<EventRingWriter> eventRing;
     private final Upstreams upstreams;
     private final Listeners listeners;
+    /** On every HTTP listener for the life of the server; the running continuity behind it changes with reloads. */
+    private final ContinuityObserver continuityObserver = new ContinuityObserver();
+    /** Data continuity, when {@code pharos.continuity} is configured; written by the control thread. */
+    private volatile ContinuityRuntime continuity;
     /** The running config; written by the control thread on start and reload. */
     private volatile PharosConfig config;
     /** Set once by the first {@link #close()}. */
@@ -75,7 +83,7 @@ public final class PharosServer implements AutoCloseable {
         });
         this.control = new ControlThread();
         this.upstreams = new Upstreams(config, transport, group, upstreamTls, control, healthEvents);
-        this.listeners = new Listeners(transport, acceptGroup, group, accessLog, upstreams);
+        this.listeners = new Listeners(transport, acceptGroup, group, accessLog, upstreams, continuityObserver);
     }
 
     /** {@link #start(PharosConfig, AccessLog)} without an access log. */
@@ -90,6 +98,9 @@ public final class PharosServer implements AutoCloseable {
     public static PharosServer start(PharosConfig config, AccessLog accessLog) throws InterruptedException {
         PharosServer server = new PharosServer(config, Transport.best(), accessLog);
         try {
+            if (config.continuity().isPresent()) {
+                server.useContinuity(server.startContinuity(config.continuity().get()));
+            }
             Map<String, ListenerSlot> bound = new LinkedHashMap<>();
             for (ListenerConfig l : config.listeners()) {
                 bound.put(l.name(), server.listeners.bind(l, server.upstreams.clusters(), config));
@@ -98,6 +109,9 @@ public final class PharosServer implements AutoCloseable {
         } catch (Listeners.BindException e) {
             server.close();
             throw new IllegalStateException(e.getMessage(), e);
+        } catch (IOException e) {
+            server.close();
+            throw new IllegalStateException("pharos.continuity: " + e.getMessage(), e);
         } catch (RuntimeException | InterruptedException e) {
             server.close();
             throw e;
@@ -120,6 +134,25 @@ public final class PharosServer implements AutoCloseable {
         upstreams.publish(newClusters);
         listeners.publish(newListeners);
         this.config = next;
+    }
+
+    /**
+     * Opens the journal and starts shipping, receiving and applying for {@code config}; not yet used by the
+     * listeners ({@link #useContinuity}). Control thread: blocks on the disk and on binding.
+     */
+    ContinuityRuntime startContinuity(ContinuityConfig config) throws IOException {
+        return ContinuityRuntime.start(config, name -> upstreams.clusters().get(name), upstreams.health(), upstreams.upstreamTls(), group, transport);
+    }
+
+    /** The listeners' replicated writes go to {@code runtime} (null: none) from now on. Control thread. */
+    void useContinuity(ContinuityRuntime runtime) {
+        continuity = runtime;
+        continuityObserver.use(runtime);
+    }
+
+    /** The running data continuity, or null. */
+    public ContinuityRuntime continuity() {
+        return continuity;
     }
 
     /** The control thread, for {@link ProxyRuntime}'s changes. */
@@ -218,6 +251,11 @@ public final class PharosServer implements AutoCloseable {
             return;
         }
         listeners.close();
+        ContinuityRuntime c = continuity;
+        if (c != null) {
+            useContinuity(null);
+            c.close();
+        }
         control.close(upstreams.health()::close);
         healthEvents.close();
         eventRing.ifPresent(EventRingWriter::close);

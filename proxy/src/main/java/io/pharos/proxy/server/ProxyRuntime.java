@@ -11,6 +11,10 @@ import io.pharos.proxy.config.ConfigLoader;
 import io.pharos.proxy.config.PharosConfig;
 import io.pharos.proxy.config.ReloadResult;
 import io.pharos.proxy.metrics.AccessLog;
+import io.pharos.proxy.continuity.ContinuityJson;
+import io.pharos.proxy.continuity.ContinuityMetrics;
+import io.pharos.proxy.continuity.ContinuityRuntime;
+import io.pharos.proxy.continuity.ContinuityStatus;
 import io.pharos.proxy.metrics.MetricsRegistry;
 
 import java.io.IOException;
@@ -87,6 +91,7 @@ public final class ProxyRuntime implements AdminView, AdminActions, AutoCloseabl
             overrides.save();
         }
         registry.register(new ServerMetrics(server));
+        registry.register(new ContinuityMetrics(server::continuity));
         registry.counter("pharos_reloads_ok_total", "Config reloads applied", rt.reloadsOk::get);
         registry.counter("pharos_reloads_failed_total", "Config reloads rejected (old config kept)", rt.reloadsFailed::get);
         registry.counter("pharos_access_log_dropped_total", "Access log lines dropped (queue full)", accessLog::dropped);
@@ -163,6 +168,13 @@ public final class ProxyRuntime implements AdminView, AdminActions, AutoCloseabl
     public ClusterSnapshot cluster(String name) {
         Cluster c = server.cluster(name);
         return c == null ? null : c.snapshot();
+    }
+
+    @Override
+    public String continuityJson() {
+        ContinuityRuntime c = server.continuity();
+        ContinuityStatus s = c == null ? null : c.status();
+        return s == null ? ContinuityJson.disabled() : ContinuityJson.render(s, server.config().clusters().values());
     }
 
     @Override

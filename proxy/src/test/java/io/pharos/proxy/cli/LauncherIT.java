@@ -120,6 +120,40 @@ class LauncherIT {
         }
     }
 
+    /** {@code bin/pharos kv}: the ready line, a write and its read back, its own heap default, exit 0 on SIGTERM. */
+    @Test
+    void kvServesAStoreAndStopsOnSigterm() throws Exception {
+        Path store = Files.createTempDirectory("pharos-kv");
+        Path log = Files.createTempFile("pharos-kv", ".log");
+        Process p = new ProcessBuilder(ROOT.resolve("bin/pharos").toString(), "kv", "--listen", "127.0.0.1:0", "--store",
+                store.toString(), "--name", "app-1").directory(ROOT.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            String ready = Await.value(Duration.ofSeconds(60), "the kv app's ready line", () -> {
+                assertTrue(p.isAlive(), "bin/pharos kv exited: " + Files.readString(log));
+                return Files.readString(log);
+            }, out -> out.contains(" listening on "));
+            String address = ready.substring(ready.indexOf("kv app-1 listening on 127.0.0.1:") + "kv app-1 listening on ".length()).trim();
+            HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+            HttpResponse<String> put = client.send(HttpRequest.newBuilder(URI.create("http://" + address + "/kv/greeting"))
+                    .PUT(HttpRequest.BodyPublishers.ofString("hello")).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(201, put.statusCode(), put.body());
+            HttpResponse<String> get = client.send(HttpRequest.newBuilder(URI.create("http://" + address + "/kv/greeting")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertTrue(get.body().contains("\"values\":[\"hello\"]"), get.body());
+            String args = jvmArguments(p);
+            assertTrue(args.contains("-Xmx256m") && !args.contains("-Xms256m"), args);
+            assertExitsZeroOnSigterm(p, "kv", log);
+        } finally {
+            p.destroyForcibly();
+            Files.deleteIfExists(log);
+            try (var files = Files.walk(store)) {
+                for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(f);
+                }
+            }
+        }
+    }
+
     /** A user's heap settings in JAVA_OPTS replace the launcher's defaults whole (-Xmx64m below the default -Xms256m). */
     @Test
     void javaOptsHeapLimitBelowTheDefaultInitialHeapStartsTheProxy() throws Exception {
@@ -140,16 +174,26 @@ class LauncherIT {
                 assertTrue(p.isAlive(), "bin/pharos exited: " + Files.readString(log));
                 return accepts(web) && accepts(admin);
             });
-            String args = String.join(" ", ProcessHandle.of(p.pid()).flatMap(h -> h.info().arguments()).map(List::of).orElse(List.of()));
+            String args = jvmArguments(p);
             assertTrue(args.contains("-Xmx64m") && !args.contains("-Xms256m") && !args.contains("-Xmx512m"), args);
-            new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).start().waitFor();
-            assertTrue(p.waitFor(20, TimeUnit.SECONDS), "proxy stopped on SIGTERM");
-            assertEquals(0, p.exitValue(), Files.readString(log));
+            assertExitsZeroOnSigterm(p, "proxy", log);
         } finally {
             p.destroyForcibly();
             Files.deleteIfExists(conf);
             Files.deleteIfExists(log);
         }
+    }
+
+    /** The JVM's command-line arguments (what the launcher passed), space-separated. */
+    private static String jvmArguments(Process p) {
+        return String.join(" ", ProcessHandle.of(p.pid()).flatMap(h -> h.info().arguments()).map(List::of).orElse(List.of()));
+    }
+
+    /** Sends SIGTERM and expects exit code 0 within 20 s; {@code log} holds the process output for the message. */
+    private static void assertExitsZeroOnSigterm(Process p, String what, Path log) throws Exception {
+        new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).start().waitFor();
+        assertTrue(p.waitFor(20, TimeUnit.SECONDS), what + " stopped on SIGTERM");
+        assertEquals(0, p.exitValue(), Files.readString(log));
     }
 
     private static boolean accepts(int port) {

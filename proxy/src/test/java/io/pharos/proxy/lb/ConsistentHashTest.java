@@ -131,6 +131,25 @@ class ConsistentHashTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(value = Algorithm.class, names = {"RING_HASH", "MAGLEV"})
+    void explicitHashKeyTakesThePlaceOfTheConfiguredOne(Algorithm algorithm) {
+        List<Backend> backends = backends(N);
+        LoadBalancer lb = build(config(algorithm), members(backends));
+        PickContext ctx = plain();
+        Set<Backend> used = new HashSet<>();
+        for (int i = 0; i < 500; i++) {
+            Backend byHeader = lb.pick(ctx.reset(keyHeaders("tenant-" + i), null));
+            Backend explicit = lb.pick(ctx.reset(keyHeaders("someone-else"), null).hashKey("tenant-" + i));
+            assertSame(byHeader, explicit, "tenant-" + i);
+            Backend withoutHeaders = lb.pick(ctx.reset(null, null).hashKey("tenant-" + i));
+            assertSame(byHeader, withoutHeaders, "tenant-" + i + " without headers");
+            used.add(explicit);
+        }
+        assertEquals(N, used.size());
+        assertEquals(null, ctx.reset(null, null).hashKey(), "reset clears the explicit key");
+    }
+
     @Test
     void cookieKeyIsFoundAmongOtherCookies() {
         List<Backend> backends = backends(N);

@@ -51,13 +51,16 @@ import java.util.zip.CRC32;
  *   <li>{@code /headers}: the request headers as {@code name: value} lines</li>
  *   <li>{@code /reset}: closes the connection without answering</li>
  * </ul>
- * Counts connections, requests, and raw bytes received, so tests can assert what reached it.
+ * Counts connections, requests (begun and whole), raw bytes received and body bytes streamed by
+ * {@code /bytes}, so tests can assert what reached it and how far it got.
  */
 public final class TestBackend implements AutoCloseable {
     private final String name;
     private final Channel server;
     private final AtomicInteger connections = new AtomicInteger();
     private final AtomicInteger requests = new AtomicInteger();
+    private final AtomicInteger wholeRequests = new AtomicInteger();
+    private final AtomicLong streamed = new AtomicLong();
     private final AtomicLong rawBytes = new AtomicLong();
     private final List<HttpRequest> seen = new CopyOnWriteArrayList<>();
     private final Map<Channel, Boolean> open = new ConcurrentHashMap<>();
@@ -120,6 +123,21 @@ public final class TestBackend implements AutoCloseable {
 
     public int requests() {
         return requests.get();
+    }
+
+    /** Requests whose last piece arrived (a request cut off midway counts in {@link #requests()} only). */
+    public int wholeRequests() {
+        return wholeRequests.get();
+    }
+
+    /** Body bytes {@code /bytes} and {@code /close-delimited} handed to their connections so far. */
+    public long streamedBytes() {
+        return streamed.get();
+    }
+
+    /** Connections open now. */
+    public int openConnections() {
+        return open.size();
     }
 
     public long rawBytes() {
@@ -194,6 +212,7 @@ public final class TestBackend implements AutoCloseable {
                         }
                     }
                     if (c instanceof LastHttpContent) {
+                        b.wholeRequests.incrementAndGet();
                         respond(ctx);
                     }
                 }
@@ -255,7 +274,7 @@ public final class TestBackend implements AutoCloseable {
                 HttpUtil.setKeepAlive(resp, keepAlive);
             }
             ctx.write(resp);
-            new Streamer(ctx, n, closeDelimited || !keepAlive).run();
+            new Streamer(ctx, n, closeDelimited || !keepAlive, b.streamed).run();
         }
     }
 
@@ -265,12 +284,14 @@ public final class TestBackend implements AutoCloseable {
         private final ChannelHandlerContext ctx;
         private final long total;
         private final boolean close;
+        private final AtomicLong streamed;
         private long sent;
 
-        Streamer(ChannelHandlerContext ctx, long total, boolean close) {
+        Streamer(ChannelHandlerContext ctx, long total, boolean close, AtomicLong streamed) {
             this.ctx = ctx;
             this.total = total;
             this.close = close;
+            this.streamed = streamed;
         }
 
         @Override
@@ -284,6 +305,7 @@ public final class TestBackend implements AutoCloseable {
                 // one bulk write: under the paranoid leak detector every buffer call records a stack trace
                 ByteBuf buf = ctx.alloc().buffer(len).writeBytes(bytes);
                 sent += len;
+                streamed.addAndGet(len);
                 var f = ctx.writeAndFlush(new DefaultHttpContent(buf));
                 if (!ctx.channel().isWritable()) {
                     f.addListener(x -> ctx.executor().execute(this));

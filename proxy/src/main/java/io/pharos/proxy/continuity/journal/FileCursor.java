@@ -31,7 +31,17 @@ final class FileCursor implements JournalCursor {
             return null;
         }
         if (segment == null || !segment.contains(next)) {
-            open(next);
+            Segment s = journal.segmentFor(next);
+            if (s == null) {
+                long confirmed = journal.confirmedSequence();
+                if (next > confirmed) {
+                    throw new SequenceRetiredException(next, journal.firstSequence());
+                }
+                // retired (or skipped by a replica journal) and confirmed: nobody needs them, go on after them
+                position = confirmed;
+                return poll();
+            }
+            open(s, next);
         }
         long offset = segment.offsetOf(next);
         Frames.Frame f = Frames.read(channel, offset, segment.endOf(next));
@@ -68,12 +78,8 @@ final class FileCursor implements JournalCursor {
         return position;
     }
 
-    private void open(long sequence) throws IOException {
+    private void open(Segment s, long sequence) throws IOException {
         close();
-        Segment s = journal.segmentFor(sequence);
-        if (s == null) {
-            throw new SequenceRetiredException(sequence, journal.firstSequence());
-        }
         try {
             channel = FileChannel.open(s.file, StandardOpenOption.READ);
         } catch (NoSuchFileException e) {

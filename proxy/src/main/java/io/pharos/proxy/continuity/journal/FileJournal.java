@@ -45,6 +45,8 @@ final class FileJournal implements Journal {
     /** One append waiting for the writer; its sequence is set by the writer. */
     static final class Pending {
         final byte[] payload;
+        /** A replica keeps the sequence and time it carries; the writer checks it is the next one. */
+        final boolean replica;
         final CompletableFuture<Long> future = new CompletableFuture<>();
         /** Assigned by the writer thread when it buffers the record. */
         long sequence;
@@ -55,8 +57,9 @@ final class FileJournal implements Journal {
          */
         boolean settled;
 
-        Pending(byte[] payload) {
+        Pending(byte[] payload, boolean replica) {
             this.payload = payload;
+            this.replica = replica;
         }
 
         int frameBytes() {
@@ -134,6 +137,10 @@ final class FileJournal implements Journal {
             throw new JournalCorruptException(dir.resolve(Watermark.FILE), -1, "confirmed sequence " + confirmed
                     + " is beyond the last record " + last + " (segment files missing?)");
         }
+        if (!scan.segments().isEmpty()) {
+            // what precedes the oldest segment was retired (hence confirmed) or skipped by a replica journal
+            confirmed = Math.max(confirmed, scan.segments().get(0).firstSequence - 1);
+        }
         j.lastSequence = last;
         j.durableSequence = last;
         j.confirmedSequence = confirmed;
@@ -149,6 +156,19 @@ final class FileJournal implements Journal {
 
     @Override
     public CompletableFuture<Long> append(JournalRecord record) {
+        return enqueue(record, false);
+    }
+
+    @Override
+    public CompletableFuture<Long> appendReplica(JournalRecord record) {
+        if (record.sequence() < 1) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("replica sequence: " + record.sequence()
+                    + " (expected: >= 1)"));
+        }
+        return enqueue(record, true);
+    }
+
+    private CompletableFuture<Long> enqueue(JournalRecord record, boolean replica) {
         if (closed) {
             return CompletableFuture.failedFuture(new IllegalStateException("journal " + dir + " is closed"));
         }
@@ -163,7 +183,7 @@ final class FileJournal implements Journal {
         }
         Pending p;
         try {
-            p = new Pending(RecordCodec.encode(record));
+            p = new Pending(RecordCodec.encode(record), replica);
         } catch (IllegalArgumentException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -305,6 +325,22 @@ final class FileJournal implements Journal {
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * A replica journal that held nothing continues after {@code sequence}: the sequences up to it count as
+     * handed out, durable and confirmed (confirmed first, so a cursor that sees the new durable sequence
+     * also sees them confirmed and skips them). Writer thread, after the segment file was made.
+     */
+    void skipTo(long sequence) {
+        synchronized (confirmLock) {
+            if (confirmedSequence < sequence) {
+                confirmedSequence = sequence;
+            }
+        }
+        lastSequence = sequence;
+        durableSequence = sequence;
+        signalDurable();
     }
 
     boolean isClosed() {

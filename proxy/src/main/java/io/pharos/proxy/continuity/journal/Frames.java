@@ -8,11 +8,13 @@ import java.util.zip.CRC32C;
 
 /**
  * The frame around each record in a segment: {@code [int length][int CRC32C of payload][payload]}, big
- * endian, length = payload bytes. {@link #read} is the one reader recovery, cursors and the dump share.
+ * endian, length = payload bytes. {@link #read} is the one reader recovery, cursors and the dump share;
+ * shipping frames its batches the same way ({@link #crc}, {@link #write}).
  * Stateless; any thread.
  */
-final class Frames {
-    static final int HEADER_BYTES = 8;
+public final class Frames {
+    /** Length and CRC32C, in front of every payload. */
+    public static final int HEADER_BYTES = 8;
 
     /** What {@link #read} found at an offset. */
     record Frame(Kind kind, byte[] payload, String problem) {
@@ -35,14 +37,15 @@ final class Frames {
     private Frames() {
     }
 
-    static int crc(byte[] payload) {
+    /** CRC32C (Castagnoli) of {@code payload}. */
+    public static int crc(byte[] payload) {
         CRC32C c = new CRC32C();
         c.update(payload, 0, payload.length);
         return (int) c.getValue();
     }
 
     /** Puts a whole frame for {@code payload} into {@code out}. */
-    static void write(ByteBuffer out, byte[] payload, int crc) {
+    public static void write(ByteBuffer out, byte[] payload, int crc) {
         out.putInt(payload.length).putInt(crc).put(payload);
     }
 

@@ -38,6 +38,19 @@ public interface Journal extends AutoCloseable {
      */
     CompletableFuture<Long> append(JournalRecord record);
 
+    /**
+     * Appends a record that already has its place in its origin's journal, keeping its sequence and append
+     * time (the inbound copy of a peer region's journal, so that an inbound sequence is the origin's). The
+     * record must be the next one: {@code record.sequence() == lastSequence() + 1}; a journal that holds no
+     * record (new, or its one segment empty) takes any later first sequence, since the origin may have
+     * retired records this peer held before its disk was replaced: the sequences skipped count as
+     * confirmed. Otherwise the future fails with {@link IllegalArgumentException} and the record takes no
+     * place. Whether it is the next is decided on the writer thread, in the order appends arrive, so a
+     * caller may queue several contiguous records without waiting. Same durability, refusals and threads as
+     * {@link #append}. Never blocks.
+     */
+    CompletableFuture<Long> appendReplica(JournalRecord record);
+
     /** The last sequence handed out (written or about to be; 0 when none). */
     long lastSequence();
 

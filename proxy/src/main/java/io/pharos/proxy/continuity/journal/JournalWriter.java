@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
@@ -105,9 +107,12 @@ final class JournalWriter {
                 continue;
             }
             try {
+                if (p.replica && !placeReplica(p)) {
+                    continue;
+                }
                 if (active == null || (active.bytes() > 0 && active.bytes() + p.frameBytes() > journal.settings.segmentSize())) {
                     commit();
-                    roll();
+                    roll(journal.lastSequence + 1);
                 }
                 buffer(p);
             } catch (IOException e) {
@@ -121,10 +126,67 @@ final class JournalWriter {
         }
     }
 
+    /**
+     * Whether a replica append is the next record. A journal that holds no record starts at the replica's
+     * sequence instead (the skipped ones count as confirmed); any other sequence is refused.
+     */
+    private boolean placeReplica(FileJournal.Pending p) throws IOException {
+        long sequence = RecordCodec.peekSequence(p.payload);
+        long next = journal.lastSequence + 1;
+        if (sequence == next) {
+            return true;
+        }
+        if (sequence > next && journal.firstSequence() == 0) {
+            startAt(sequence);
+            return true;
+        }
+        p.settled = true;
+        journal.heldBytes.addAndGet(-p.frameBytes());
+        p.future.completeExceptionally(new IllegalArgumentException("journal " + journal.dir + ": replica sequence "
+                + sequence + " is not the next one (expected " + next + ")"));
+        return false;
+    }
+
+    /**
+     * Makes an empty journal continue at {@code first}: a new segment of that name, or the empty active
+     * segment renamed (one atomic rename, so a crash leaves one empty newest segment under either name,
+     * both valid). Then the sequences before it count as handed out, durable and confirmed.
+     */
+    private void startAt(long first) throws IOException {
+        commit();
+        if (active == null) {
+            roll(first);
+        } else {
+            Segment empty = active;
+            Path renamed = SegmentFiles.path(journal.dir, first);
+            closeChannel();
+            try {
+                Files.move(empty.file, renamed, StandardCopyOption.ATOMIC_MOVE);
+                SegmentFiles.forceDirectory(journal.dir);
+            } finally {
+                boolean moved = Files.exists(renamed);
+                active = moved ? new Segment(renamed, first) : empty;
+                openActive();
+                if (moved) {
+                    journal.segments.remove(empty.firstSequence);
+                    journal.segments.put(first, active);
+                }
+            }
+        }
+        journal.skipTo(first - 1);
+    }
+
     private void buffer(FileJournal.Pending p) throws IOException {
-        long sequence = journal.lastSequence + 1;
-        long now = journal.clock.millis();
-        RecordCodec.stamp(p.payload, sequence, now);
+        long sequence;
+        long now;
+        if (p.replica) {
+            sequence = RecordCodec.peekSequence(p.payload);
+            now = RecordCodec.peekAppendTime(p.payload);
+        } else {
+            sequence = journal.lastSequence + 1;
+            now = journal.clock.millis();
+            RecordCodec.stamp(p.payload, sequence, now);
+        }
         int crc = Frames.crc(p.payload);
         if (buffer.remaining() < p.frameBytes()) {
             flush();
@@ -186,9 +248,8 @@ final class JournalWriter {
         unforced.clear();
     }
 
-    /** Starts the segment of the next sequence (the previous one is committed); its directory entry is made durable. */
-    private void roll() throws IOException {
-        long first = journal.lastSequence + 1;
+    /** Starts the segment whose first record is {@code first} (the previous one is committed); its directory entry is made durable. */
+    private void roll(long first) throws IOException {
         Segment next = new Segment(SegmentFiles.path(journal.dir, first), first);
         FileChannel created = FileChannel.open(next.file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         try {

@@ -515,6 +515,110 @@ class FileJournalTest {
         assertEquals(0, j.stats().unconfirmedBytes());
     }
 
+    /** Record (9, n) as the origin journal stamped it: sequence {@code seq}, time from it. */
+    private static JournalRecord replica(long seq) {
+        return TestRecords.record(9, seq).withSequence(seq, 1_600_000_000_000L + seq);
+    }
+
+    private static long appendReplica(Journal j, long seq) throws Exception {
+        return j.appendReplica(replica(seq)).get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void replicaAppendsKeepTheOriginsSequenceAndTimeAndMustBeContiguous() throws Exception {
+        FileJournal j = open(SMALL);
+        List<CompletableFuture<Long>> queued = new ArrayList<>();
+        for (long seq = 1; seq <= 30; seq++) {
+            queued.add(j.appendReplica(replica(seq)));
+        }
+        for (int i = 0; i < queued.size(); i++) {
+            assertEquals(i + 1, queued.get(i).get(10, TimeUnit.SECONDS));
+        }
+        ExecutionException gap = assertThrows(ExecutionException.class, () -> appendReplica(j, 32));
+        assertInstanceOf(IllegalArgumentException.class, gap.getCause());
+        assertTrue(gap.getCause().getMessage().contains("expected 31"), gap.getCause().getMessage());
+        ExecutionException again = assertThrows(ExecutionException.class, () -> appendReplica(j, 30));
+        assertInstanceOf(IllegalArgumentException.class, again.getCause());
+        assertInstanceOf(IllegalArgumentException.class, assertThrows(ExecutionException.class,
+                () -> j.appendReplica(replica(1).withSequence(0, 5)).get()).getCause());
+        assertEquals(30, j.lastSequence(), "refused replicas take no place");
+        assertEquals(0, j.stats().unconfirmedBytes() - j.stats().bytes(), "refused replicas hold no bytes");
+        assertEquals(31, appendReplica(j, 31));
+        List<JournalRecord> all = readAll(j, 0);
+        assertEquals(31, all.size());
+        for (JournalRecord r : all) {
+            assertEquals(replica(r.sequence()), r, "sequence and append time are the origin's");
+        }
+        assertEquals(32, append(j, 1, 1), "a local append continues after the replicas");
+    }
+
+    @Test
+    void anEmptyReplicaJournalStartsAtTheFirstSequenceItIsGivenAndRecoversThere() throws Exception {
+        FileJournal j = open(SMALL);
+        try (JournalCursor early = j.openCursor(0)) {
+            assertEquals(1000, appendReplica(j, 1000));
+            assertEquals(999, j.confirmedSequence(), "the skipped sequences count as confirmed");
+            assertEquals(1000, early.poll().sequence(), "a cursor opened before the start goes on at the first record");
+        }
+        assertThrows(SequenceRetiredException.class, () -> j.openCursor(0), "a new cursor must start at a record held");
+        for (long seq = 1001; seq <= 1040; seq++) {
+            assertEquals(seq, appendReplica(j, seq));
+        }
+        assertEquals(SegmentFiles.path(dir, 1000), SegmentFiles.list(dir).get(0));
+        assertTrue(SegmentFiles.list(dir).size() > 2, "rolled across segments");
+        j.close();
+
+        FileJournal again = open(SMALL);
+        assertEquals(1040, again.lastSequence());
+        assertEquals(999, again.confirmedSequence(), "derived from the first segment's name");
+        List<JournalRecord> all = readAll(again, 999);
+        assertEquals(41, all.size());
+        assertEquals(replica(1000), all.get(0));
+        assertEquals(replica(1040), all.get(40));
+        assertEquals(40, readAll(again, 1000).size());
+        assertEquals(1041, appendReplica(again, 1041));
+        again.confirm(1020);
+        assertEquals(1020, again.confirmedSequence());
+        assertEquals(21, readAll(again, 1020).size());
+    }
+
+    @Test
+    void aReplicaJournalStartingLateKeepsItsRecordsThroughATornTail() throws Exception {
+        try (FileJournal j = FileJournal.open(dir, SMALL, clock, FileJournal.NO_HOOK)) {
+            for (long seq = 1000; seq <= 1004; seq++) {
+                assertEquals(seq, appendReplica(j, seq));
+            }
+        }
+        Path last = lastSegment();
+        truncate(last, Files.size(last) - 5);
+        FileJournal again = open(SMALL);
+        assertEquals(1003, again.lastSequence(), "record 1004 was torn");
+        assertEquals(List.of(1000L, 1001L, 1002L, 1003L), readAll(again, 999).stream().map(JournalRecord::sequence).toList());
+        assertEquals(1004, appendReplica(again, 1004));
+        assertEquals(replica(1004), readAll(again, 1003).get(0));
+    }
+
+    @Test
+    void anEmptyNewestSegmentIsRenamedWhenAReplicaJournalJumps() throws Exception {
+        writeAndClose(3);
+        FileJournal j = open(SMALL);
+        j.confirm(3);
+        Files.createFile(SegmentFiles.path(dir, 4));
+        j.close();
+        Files.delete(SegmentFiles.path(dir, 1));
+        FileJournal again = open(SMALL);
+        assertEquals(3, again.lastSequence());
+        ExecutionException back = assertThrows(ExecutionException.class, () -> appendReplica(again, 2));
+        assertInstanceOf(IllegalArgumentException.class, back.getCause(), "never back below a sequence handed out");
+        assertEquals(500, appendReplica(again, 500));
+        assertEquals(List.of(SegmentFiles.path(dir, 500)), SegmentFiles.list(dir));
+        again.close();
+        FileJournal third = open(SMALL);
+        assertEquals(500, third.lastSequence());
+        assertEquals(499, third.confirmedSequence());
+        assertEquals(replica(500), readAll(third, 499).get(0));
+    }
+
     private Path lastSegment() throws IOException {
         List<Path> files = SegmentFiles.list(dir);
         return files.get(files.size() - 1);
