@@ -91,6 +91,8 @@ class AsyncCatchUpIT {
             long received = TestJson.number(in, "received");
             assertTrue(watermark <= received && received <= last, "watermark " + watermark + " <= received " + received + " <= last " + last);
             Map<String, KvStoreDump.Key> atKill = Stores.read(secondary.store());
+            System.out.printf("AsyncCatchUpIT: %d acknowledged, %d unanswered; primary journal 1..%d, watermark file %d,"
+                    + " secondary received %d%n", acked.size(), unanswered.size(), last, watermark, received);
             writeOf.forEach((seq, i) -> {
                 if (seq <= received) {
                     Stores.assertExactlyOnce(atKill, i, "secondary, record " + seq);

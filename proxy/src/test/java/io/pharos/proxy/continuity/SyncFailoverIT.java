@@ -54,13 +54,22 @@ class SyncFailoverIT {
             assertTrue(acked.size() >= KILL_AFTER_ACKS, "acknowledged before the kill: " + acked.size());
             assertTrue(acked.size() < WRITES, "the kill came before the last write");
 
-            // sync: each acknowledged write was durable at the secondary first, so it received at least that many
-            Map<String, Object> in = secondary.awaitApplied("primary", acked.size(), Duration.ofSeconds(60));
+            // sync: each acknowledged write was durable at the secondary first, so it received at least that many;
+            // when it did not, the checks below name the writes it lacks (a batch in its last append at the kill
+            // may still land: a short grace for it, then the store speaks)
+            Map<String, Object> in = secondary.awaitApplied("primary", 1, Duration.ofSeconds(60));
+            if (TestJson.number(in, "received") < acked.size()
+                    && Await.within(Duration.ofSeconds(5), () -> TestJson.number(Region.inbound(secondary.continuity(), "primary"), "received") >= acked.size())) {
+                in = secondary.awaitApplied("primary", acked.size(), Duration.ofSeconds(60));
+            }
             Map<String, KvStoreDump.Key> store = Stores.read(secondary.store());
+            System.out.printf("SyncFailoverIT: %d writes acknowledged before the kill; the secondary received %d, holds %d keys%n",
+                    acked.size(), TestJson.number(in, "received"), store.size());
             for (int i : acked) {
                 Stores.assertExactlyOnce(store, i, "secondary");
             }
             Stores.assertNothingTwice(store, "secondary");
+            assertTrue(TestJson.number(in, "received") >= acked.size(), "received at least every acknowledged write: " + in);
             assertTrue(store.size() <= TestJson.number(in, "received"),
                     "the secondary holds only replayed writes: " + store.size() + " keys, received " + in);
         }
