@@ -109,7 +109,8 @@ final class ReplicatedWrites {
             if (peer == null || (cc.onPeerFailure() == OnPeerFailure.DEGRADE && !peer.peerAvailable())) {
                 return CompletableFuture.completedFuture(degrade("the peer region does not answer"));
             }
-            return peer.awaitConfirmed(seq).copy()
+            // the timeout on the waiter itself: a timed-out waiter leaves the shipper's list
+            return peer.awaitConfirmed(seq)
                     .orTimeout(cc.syncTimeout().toNanos(), TimeUnit.NANOSECONDS)
                     .handle((v, err) -> {
                         if (err == null) {
