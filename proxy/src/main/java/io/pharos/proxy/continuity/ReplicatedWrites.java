@@ -130,6 +130,12 @@ final class ReplicatedWrites {
         }).exceptionally(this::journalFailed);
     }
 
+    /** The backend answered 2xx before the whole request body arrived: not journaled, the client gets 503. */
+    Refusal incompleteBody() {
+        return refuse(Refused.ERROR, HttpResponseStatus.SERVICE_UNAVAILABLE, "the backend answered before the whole request body"
+                + " arrived, so the write cannot be replicated; retry it with the same Idempotency-Key", RETRY_AFTER_BUSY);
+    }
+
     private Refusal journaled() {
         counters.journaled.increment();
         return null;
