@@ -80,6 +80,7 @@ public final class Main {
         s.println("usage: pharos proxy -c FILE     run the proxy with a HOCON config");
         s.println("       pharos check -c FILE     validate a config and exit (0 valid, 2 invalid)");
         s.println("       pharos demo [--port N]   proxy on 127.0.0.1:8080 over three demo backends");
+        s.println("       pharos demo continuity [--port N] [--mode sync|async]   two regions replicating writes (data continuity)");
         s.println("       pharos gtm -c FILE       run the GTM sidecar (cross-region DNS failover)");
         s.println("       pharos events -f FILE    print the proxy's health events as they come");
         s.println("       " + JournalDump.usageLine());
@@ -165,7 +166,7 @@ public final class Main {
     }
 
     /** Blocks until SIGTERM or SIGINT, then runs {@code stop} on this (the main) thread. */
-    private static void waitForTermination(Runnable stop) throws InterruptedException {
+    static void waitForTermination(Runnable stop) throws InterruptedException {
         CountDownLatch done = new CountDownLatch(1);
         Signal.handle(new Signal("TERM"), s -> done.countDown());
         Signal.handle(new Signal("INT"), s -> done.countDown());
@@ -174,6 +175,9 @@ public final class Main {
     }
 
     private static int demo(String[] args, PrintStream out, PrintStream err) throws Exception {
+        if (args.length > 0 && args[0].equals("continuity")) {
+            return ContinuityDemo.run(java.util.Arrays.copyOfRange(args, 1, args.length), out, err);
+        }
         int port = 8080;
         for (int i = 0; i < args.length - 1; i++) {
             if (args[i].equals("--port")) {

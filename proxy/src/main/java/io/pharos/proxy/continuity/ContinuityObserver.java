@@ -28,7 +28,11 @@ public final class ContinuityObserver implements ExchangeObserver {
 
     /** Replicated writes go to {@code runtime} from now on; null: none is running. Control thread. */
     public void use(ContinuityRuntime runtime) {
-        this.writes = runtime == null ? null : runtime.writes();
+        useWrites(runtime == null ? null : runtime.writes());
+    }
+
+    void useWrites(ReplicatedWrites writes) {
+        this.writes = writes;
     }
 
     @Override
@@ -43,6 +47,6 @@ public final class ContinuityObserver implements ExchangeObserver {
             return null;
         }
         ReplicatedWrites w = writes;
-        return w == null ? NOT_RUNNING : new WriteHook(w, cluster.name(), cc, request);
+        return w == null ? NOT_RUNNING : new WriteHook(w, cluster.name(), cc, request, hasBody);
     }
 }

@@ -267,9 +267,10 @@ public final class ContinuityRuntime implements PeerLink, AutoCloseable {
         return s != null && s.peerAvailable();
     }
 
-    /** The status published last (at most {@value #STATUS_MILLIS} ms old). Any thread. */
+    /** The status published last (at most {@value #STATUS_MILLIS} ms old; the write counters are live). Any thread. */
     public ContinuityStatus status() {
-        return status;
+        ContinuityStatus s = status;
+        return s == null ? null : s.withCounters(counters);
     }
 
     private void publishStatus() {

@@ -50,15 +50,21 @@ public record ContinuityStatus(
             in.add(a.status());
         }
         in.sort(Comparator.comparing(ApplierStatus::origin));
+        long oldest = journal.oldestUnconfirmedAppendMillis();
+        long lag = shipper == null || oldest < 0 ? -1 : Math.max(0, now - oldest);
+        return new ContinuityStatus(config, ContinuityRuntime.EPOCH, now, journal, out, receiver == null ? null : receiver.status(),
+                List.copyOf(in), 0, 0, 0, Map.of(), null, lag).withCounters(counters);
+    }
+
+    /** This snapshot with the write path's counters as they are now (they are cheap to read, and a test or an
+     *  operator who just saw a refusal expects to find it counted). */
+    ContinuityStatus withCounters(ContinuityCounters counters) {
         Map<Refused, Long> refused = new EnumMap<>(Refused.class);
         for (Refused r : Refused.values()) {
             refused.put(r, counters.refused(r));
         }
-        long oldest = journal.oldestUnconfirmedAppendMillis();
-        long lag = shipper == null || oldest < 0 ? -1 : Math.max(0, now - oldest);
-        return new ContinuityStatus(config, ContinuityRuntime.EPOCH, now, journal, out, receiver == null ? null : receiver.status(),
-                List.copyOf(in), counters.journaled.sum(), counters.syncConfirmed.sum(), counters.degraded.sum(), Map.copyOf(refused),
-                counters.lastError, lag);
+        return new ContinuityStatus(config, epoch, takenMillis, journal, outbound, receiver, inbound, counters.journaled.sum(),
+                counters.syncConfirmed.sum(), counters.degraded.sum(), Map.copyOf(refused), counters.lastError, lagMillis);
     }
 
     /** Records this region journaled that the peer has not confirmed. */

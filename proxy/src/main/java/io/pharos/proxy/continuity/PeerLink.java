@@ -9,7 +9,8 @@ import java.util.concurrent.CompletableFuture;
 interface PeerLink {
     /**
      * Completes once the peer holds {@code sequence} durably, on the shipper's thread (or at once when it
-     * already does); fails only when the shipper closes. The caller bounds the wait.
+     * already does); fails only when the shipper closes. The caller bounds the wait on this very future ({@code orTimeout}),
+     * which also removes the waiter.
      */
     CompletableFuture<Void> awaitConfirmed(long sequence);
 

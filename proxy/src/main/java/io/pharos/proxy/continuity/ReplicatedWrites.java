@@ -109,7 +109,8 @@ final class ReplicatedWrites {
             if (peer == null || (cc.onPeerFailure() == OnPeerFailure.DEGRADE && !peer.peerAvailable())) {
                 return CompletableFuture.completedFuture(degrade("the peer region does not answer"));
             }
-            return peer.awaitConfirmed(seq).copy()
+            // the timeout on the waiter itself: a timed-out waiter leaves the shipper's list
+            return peer.awaitConfirmed(seq)
                     .orTimeout(cc.syncTimeout().toNanos(), TimeUnit.NANOSECONDS)
                     .handle((v, err) -> {
                         if (err == null) {
@@ -127,6 +128,12 @@ final class ReplicatedWrites {
                                 + "; the local backend applied the write: retry it with the same Idempotency-Key", RETRY_AFTER_FULL);
                     });
         }).exceptionally(this::journalFailed);
+    }
+
+    /** The backend answered 2xx before the whole request body arrived: not journaled, the client gets 503. */
+    Refusal incompleteBody() {
+        return refuse(Refused.ERROR, HttpResponseStatus.SERVICE_UNAVAILABLE, "the backend answered before the whole request body"
+                + " arrived, so the write cannot be replicated; retry it with the same Idempotency-Key", RETRY_AFTER_BUSY);
     }
 
     private Refusal journaled() {

@@ -14,6 +14,7 @@ import io.pharos.proxy.l7.Refusal;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -33,8 +34,11 @@ final class WriteHook implements ExchangeHook {
     private final String idempotencyKey;
     private byte[] body = EMPTY;
     private int bodyLength;
+    /** Whether the whole request body went by (or there is none). */
+    private boolean bodyComplete;
 
-    WriteHook(ReplicatedWrites writes, String cluster, ClusterContinuity cc, HttpRequest request) {
+    WriteHook(ReplicatedWrites writes, String cluster, ClusterContinuity cc, HttpRequest request, boolean hasBody) {
+        this.bodyComplete = !hasBody;
         this.writes = writes;
         this.cluster = cluster;
         this.cc = cc;
@@ -55,6 +59,9 @@ final class WriteHook implements ExchangeHook {
     @Override
     public Refusal onRequestBody(ByteBuf content, boolean last) {
         int n = content.readableBytes();
+        if (last) {
+            bodyComplete = true;
+        }
         if (n == 0) {
             return null;
         }
@@ -76,6 +83,10 @@ final class WriteHook implements ExchangeHook {
         if (status < 200 || status > 299) {
             // the backend did not apply it: nothing to replicate
             return null;
+        }
+        if (!bodyComplete) {
+            // the backend answered before the whole body arrived: the record would replay half a request
+            return CompletableFuture.completedFuture(writes.incompleteBody());
         }
         byte[] bytes = bodyLength == body.length ? body : Arrays.copyOf(body, bodyLength);
         body = EMPTY;

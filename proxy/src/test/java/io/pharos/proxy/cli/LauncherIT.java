@@ -120,6 +120,38 @@ class LauncherIT {
         }
     }
 
+    /** {@code bin/pharos demo continuity}: a write to region zurich is read back from region frankfurt. */
+    @Test
+    void continuityDemoReplicatesAWriteToTheOtherRegion() throws Exception {
+        int port = ProxyProcess.freePort();
+        Process p = new ProcessBuilder(ROOT.resolve("bin/pharos").toString(), "demo", "continuity", "--port", Integer.toString(port))
+                .directory(ROOT.toFile()).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+            Await.until(Duration.ofSeconds(60), "a write in zurich", () -> {
+                try {
+                    HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/kv/greeting"))
+                            .PUT(HttpRequest.BodyPublishers.ofString("hello")).timeout(Duration.ofSeconds(5)).build(),
+                            HttpResponse.BodyHandlers.ofString());
+                    return r.statusCode() == 201;
+                } catch (java.io.IOException notYet) {
+                    assertTrue(p.isAlive(), "demo exited early");
+                    return false;
+                }
+            });
+            Await.until(Duration.ofSeconds(30), "the write read back in frankfurt", () -> {
+                HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + (port + 1) + "/kv/greeting"))
+                        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+                return r.statusCode() == 200 && r.body().contains("hello");
+            });
+            new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).start().waitFor();
+            assertTrue(p.waitFor(20, TimeUnit.SECONDS), "demo stopped on SIGTERM");
+            assertEquals(0, p.exitValue());
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
     /** {@code bin/pharos kv}: the ready line, a write and its read back, its own heap default, exit 0 on SIGTERM. */
     @Test
     void kvServesAStoreAndStopsOnSigterm() throws Exception {

@@ -232,7 +232,7 @@ public final class PeerShipper implements AutoCloseable {
                     + last + " (was the journal replaced?)");
         }
         answered();
-        acknowledged(durable, applied);
+        acknowledged(Math.min(durable, journal.durableSequence()), applied);
         long from = Math.max(journal.confirmedSequence(), durable);
         cursor = journal.openCursor(from);
         carry = null;
