@@ -39,11 +39,7 @@ class AsyncCatchUpIT {
         String async = "mode = async";
         try (Region primary = new Region("primary", tmp.resolve("primary"));
              Region secondary = new Region("secondary", tmp.resolve("secondary"))) {
-            primary.startApps();
-            secondary.startApps();
-            secondary.startProxy(secondary.config(primary, async, ""));
-            String primaryConfig = primary.config(secondary, async, "");
-            primary.startProxy(primaryConfig);
+            String primaryConfig = Region.startPair(primary, secondary, async);
 
             TreeSet<Integer> acked;
             TreeSet<Integer> unanswered;
@@ -51,11 +47,9 @@ class AsyncCatchUpIT {
                 writes.start();
                 // the last quarter before the kill, the secondary is cut off (SIGSTOP): the primary's journal
                 // runs ahead of what was shipped, so the catch-up below has a gap to fill for certain
-                Await.until(Duration.ofSeconds(120), CUT_OFF_AFTER_ACKS + " acknowledged writes\n" + primary.logs(),
-                        () -> writes.ackedCount() >= CUT_OFF_AFTER_ACKS || writes.finished());
+                writes.awaitAcked(CUT_OFF_AFTER_ACKS, primary);
                 secondary.pauseProxy(true);
-                Await.until(Duration.ofSeconds(120), SyncFailoverIT.KILL_AFTER_ACKS + " acknowledged writes\n" + primary.logs(),
-                        () -> writes.ackedCount() >= SyncFailoverIT.KILL_AFTER_ACKS || writes.finished());
+                writes.awaitAcked(SyncFailoverIT.KILL_AFTER_ACKS, primary);
                 writes.stop();
                 primary.killAll();
                 secondary.pauseProxy(false);

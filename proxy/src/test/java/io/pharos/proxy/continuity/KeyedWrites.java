@@ -1,5 +1,7 @@
 package io.pharos.proxy.continuity;
 
+import io.pharos.health.testing.Await;
+
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -91,6 +93,11 @@ final class KeyedWrites implements AutoCloseable {
             Thread.currentThread().interrupt();
             return IO_ERROR;
         }
+    }
+
+    /** Waits until {@code n} writes were acknowledged (or every write was answered); fails with {@code target}'s logs. */
+    void awaitAcked(int n, Region target) throws InterruptedException {
+        Await.until(Duration.ofSeconds(120), n + " acknowledged writes\n" + target.logs(), () -> ackedCount() >= n || finished());
     }
 
     int ackedCount() {

@@ -32,10 +32,7 @@ class NoLoopIT {
     void aReplayedWriteIsNotJournaledAgainEitherWay() throws Exception {
         try (Region a = new Region("east", tmp.resolve("east"));
              Region b = new Region("west", tmp.resolve("west"))) {
-            a.startApps();
-            b.startApps();
-            a.startProxy(a.config(b, "mode = async", ""));
-            b.startProxy(b.config(a, "mode = async", ""));
+            Region.startPair(a, b, "mode = async");
 
             write(a, "a-", WRITES);
             // journalLast() reads the journal on disk: async answers once the record is durable there, and a

@@ -121,6 +121,19 @@ final class Region implements AutoCloseable {
         return config("http://127.0.0.1:" + peer.continuityPort, peer.token(), cluster, journal);
     }
 
+    /**
+     * Starts two regions, each the other's peer, cluster {@code kv} with {@code continuity { CLUSTER }} in both:
+     * the apps of both, then {@code b}'s proxy, then {@code a}'s. Returns {@code a}'s config (to restart it on).
+     */
+    static String startPair(Region a, Region b, String cluster) throws Exception {
+        a.startApps();
+        b.startApps();
+        String configA = a.config(b, cluster, "");
+        b.startProxy(b.config(a, cluster, ""));
+        a.startProxy(configA);
+        return configA;
+    }
+
     /** Starts the two app instances on the store (left as it is: a restart recovers it) and waits until both serve. */
     void startApps() throws Exception {
         for (int i = 0; i < 2; i++) {

@@ -35,17 +35,13 @@ class SyncFailoverIT {
         String sync = "mode = sync, sync { timeout = 2s, on-peer-failure = fail }";
         try (Region primary = new Region("primary", tmp.resolve("primary"));
              Region secondary = new Region("secondary", tmp.resolve("secondary"))) {
-            primary.startApps();
-            secondary.startApps();
-            secondary.startProxy(secondary.config(primary, sync, ""));
-            primary.startProxy(primary.config(secondary, sync, ""));
+            Region.startPair(primary, secondary, sync);
             primary.awaitPeerAvailable();
 
             TreeSet<Integer> acked;
             try (KeyedWrites writes = new KeyedWrites(primary.web(), WRITES, CONCURRENCY)) {
                 writes.start();
-                Await.until(Duration.ofSeconds(120), KILL_AFTER_ACKS + " acknowledged writes\n" + primary.logs(),
-                        () -> writes.ackedCount() >= KILL_AFTER_ACKS || writes.finished());
+                writes.awaitAcked(KILL_AFTER_ACKS, primary);
                 writes.stop();
                 primary.killAll();
                 writes.awaitEnd(Duration.ofSeconds(30));
