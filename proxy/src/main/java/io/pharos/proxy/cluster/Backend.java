@@ -37,6 +37,8 @@ public final class Backend {
     private final AtomicInteger inFlight = new AtomicInteger();
     /** Every traffic counter of this backend; written by event loops. */
     private final BackendStats stats = new BackendStats();
+    /** Counts wire bytes into {@link #stats}; shared by every connection to this backend. */
+    private final BackendByteCounter byteCounter = new BackendByteCounter(stats);
     /** Open connections to this backend (closed ones leave by themselves), so a drain deadline can close them. */
     private final ChannelGroup connections;
     /** Peak-EWMA of response latency in nanoseconds, as double bits (0: no sample yet); written by event loops. */
@@ -148,6 +150,11 @@ public final class Backend {
     /** The check session's loop, after every probe (not the request path). */
     public void recordCheck(CheckResult result) {
         lastCheck = result;
+    }
+
+    /** The handler that goes first in every pipeline of a connection to this backend (wire byte counters). */
+    public BackendByteCounter byteCounter() {
+        return byteCounter;
     }
 
     public BackendStats stats() {

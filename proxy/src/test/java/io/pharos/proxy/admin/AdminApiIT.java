@@ -231,7 +231,9 @@ class AdminApiIT {
         assertEquals(45.0, m.sum("pharos_backend_requests_total", "cluster", "app"));
         assertEquals(10.0, m.sum("pharos_backend_responses_total", "cluster", "app", "code", "4xx"));
         assertEquals((double) b1.requests(), m.value("pharos_backend_requests_total", "cluster", "app", "backend", "b1"));
-        assertEquals(500.0, m.sum("pharos_backend_sent_bytes_total", "cluster", "app"));
+        // bytes on the wire, headers included: what the backends read (the 500 body bytes and more)
+        assertEquals((double) (b1.rawBytes() + b2.rawBytes()), m.sum("pharos_backend_sent_bytes_total", "cluster", "app"));
+        assertTrue(m.sum("pharos_backend_sent_bytes_total", "cluster", "app") > 500.0);
         assertEquals(1.0, m.value("pharos_listener_connections_total", "listener", "web"));
         assertEquals(1.0, m.value("pharos_backend_state", "cluster", "app", "backend", "b1", "state", "unknown"));
         assertEquals(100.0, m.value("pharos_backend_weight", "cluster", "app", "backend", "b2"));
@@ -359,7 +361,7 @@ class AdminApiIT {
         assertEquals(d.get("stateReason"), "active check failed: " + check.get("result"));
         java.time.Instant.parse(check.get("at").toString());
         assertEquals(null, d.get("ejectionRemainingMillis"));
-        assertTrue(within(Duration.ofSeconds(20), () -> Boolean.TRUE.equals(((Map<String, Object>) backendJson("b1").get("lastCheck")).get("ok"))));
+        assertTrue(within(Duration.ofSeconds(20), () -> backendJson("b1").get("lastCheck") instanceof Map<?, ?> c && Boolean.TRUE.equals(c.get("ok"))));
 
         try (RawHttp c = new RawHttp(h.port("flaky"))) {
             for (int i = 0; i < 3; i++) {
@@ -379,6 +381,24 @@ class AdminApiIT {
     @SuppressWarnings("unchecked")
     private Map<String, Object> flakyBackend() throws Exception {
         return (Map<String, Object>) ((List<Object>) json(h.get("/clusters/flaky")).get("backends")).get(0);
+    }
+
+    @Test
+    void backendByteCountersCountTheWireHeadersIncluded() throws Exception {
+        h.start(config(h.backendsHocon("b1")));
+        try (RawHttp c = new RawHttp(h.port("web"))) {
+            for (int i = 0; i < 51; i++) {
+                c.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+                assertEquals(200, c.read().status());
+            }
+        }
+        // bodiless GETs: body-only counters would say 0 sent
+        Map<String, Object> b = backendJson("b1");
+        assertEquals(b1.rawBytes(), ((Number) b.get("bytesSent")).longValue(), b.toString());
+        assertEquals(b1.rawBytesSent(), ((Number) b.get("bytesReceived")).longValue(), b.toString());
+        assertTrue(b1.rawBytes() > 51 * "GET / HTTP/1.1\r\n".length(), "the backend saw " + b1.rawBytes());
+        PrometheusText m = PrometheusText.parse(h.get("/metrics"));
+        assertEquals((double) b1.rawBytes(), m.value("pharos_backend_sent_bytes_total", "cluster", "app", "backend", "b1"));
     }
 
     @Test
