@@ -24,9 +24,12 @@ public interface AdminActions {
      */
     CompletableFuture<Outcome> drainAsync(String cluster, String backend, Optional<Duration> timeout);
 
-    /** Undoes a drain. */
+    /** Undoes a drain, and only that: a weight override stays until {@link #clearWeightAsync}. */
     CompletableFuture<Outcome> readyAsync(String cluster, String backend);
 
-    /** Sets the backend's weight (0..65535) over the config's. */
+    /** Sets the backend's weight (0..65535) over the config's, across reloads and restarts. */
     CompletableFuture<Outcome> weightAsync(String cluster, String backend, int weight);
+
+    /** Removes the backend's weight override: the config's weight applies again (no-op without one). */
+    CompletableFuture<Outcome> clearWeightAsync(String cluster, String backend);
 }

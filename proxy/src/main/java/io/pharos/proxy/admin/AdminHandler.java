@@ -116,7 +116,12 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                     yield actions.readyAsync(cluster, backend);
                 }
                 case "weight" -> {
-                    method(m, HttpMethod.PUT);
+                    if (m.equals(HttpMethod.DELETE)) {
+                        yield actions.clearWeightAsync(cluster, backend);
+                    }
+                    if (!m.equals(HttpMethod.PUT)) {
+                        throw new AdminError(HttpResponseStatus.METHOD_NOT_ALLOWED, "method " + m + " not allowed here (allowed: PUT, DELETE)");
+                    }
                     yield actions.weightAsync(cluster, backend, weight(req));
                 }
                 default -> throw new AdminError(HttpResponseStatus.NOT_FOUND, "no such path: " + q.path());

@@ -4,6 +4,8 @@ import io.pharos.health.HealthState;
 import io.pharos.proxy.cluster.Backend;
 import io.pharos.proxy.cluster.ClusterMember;
 import io.pharos.proxy.cluster.ClusterSnapshot;
+import io.pharos.proxy.cluster.MemberStatus;
+import io.pharos.proxy.config.PharosConfig.Algorithm;
 import io.pharos.proxy.config.ReloadResult;
 
 import java.time.Duration;
@@ -108,6 +110,8 @@ final class AdminJson {
         quote(sb, s.name());
         sb.append(",\"balancer\":");
         quote(sb, s.config().balancer().algorithm().name().toLowerCase().replace('_', '-'));
+        sb.append(",\"weights\":");
+        quote(sb, weighting(s.config().balancer().algorithm()));
         sb.append(",\"usable\":").append(s.usableCount()).append(",\"backends\":[");
         List<ClusterMember> ms = s.members();
         for (int i = 0; i < ms.size(); i++) {
@@ -131,9 +135,39 @@ final class AdminJson {
         quote(sb, b.name());
         sb.append(",\"address\":");
         quote(sb, b.address().toString());
+        MemberStatus st = m.status();
         sb.append(",\"weight\":").append(m.weight());
+        sb.append(",\"configWeight\":").append(st.configWeight());
+        sb.append(",\"weightOverride\":");
+        if (st.weightOverride().isPresent()) {
+            sb.append(st.weightOverride().getAsInt());
+        } else {
+            sb.append("null");
+        }
         sb.append(",\"state\":");
         quote(sb, state(m.state()));
+        sb.append(",\"stateReason\":");
+        quote(sb, st.reason());
+        sb.append(",\"stateSince\":");
+        quote(sb, Instant.ofEpochMilli(st.sinceMillis()).toString());
+        sb.append(",\"lastCheck\":");
+        Backend.CheckResult check = b.lastCheck();
+        if (check == null) {
+            sb.append("null");
+        } else {
+            sb.append("{\"ok\":").append(check.ok()).append(",\"result\":");
+            quote(sb, check.result());
+            sb.append(",\"at\":");
+            quote(sb, Instant.ofEpochMilli(check.atMillis()).toString());
+            sb.append('}');
+        }
+        sb.append(",\"ejections\":").append(b.stats().ejections());
+        sb.append(",\"ejectionRemainingMillis\":");
+        if (m.state() == HealthState.EJECTED && st.ejectedUntilMillis() > 0) {
+            sb.append(Math.max(0, st.ejectedUntilMillis() - System.currentTimeMillis()));
+        } else {
+            sb.append("null");
+        }
         sb.append(",\"inFlight\":").append(b.inFlight());
         sb.append(",\"requests\":").append(b.stats().requests());
         sb.append(",\"failures\":").append(b.stats().failures());
@@ -150,6 +184,17 @@ final class AdminJson {
             sb.append('"').append(CLASSES[k - 1]).append("\":").append(b.stats().responses(k));
         }
         return sb.append("}}");
+    }
+
+    /** What the balancer does with weights, for {@code GET /clusters}: the operator's answer to "does PUT weight do anything?". */
+    static String weighting(Algorithm a) {
+        return switch (a) {
+            case ROUND_ROBIN, WEIGHTED_ROUND_ROBIN -> "smooth weighted rotation: each backend's share of requests is proportional to its weight";
+            case RANDOM -> "random draws in proportion to weight";
+            case LEAST_REQUEST -> "two draws in proportion to weight, then the fewer in-flight requests per unit of weight";
+            case PEAK_EWMA -> "two draws in proportion to weight, then the lower latency x load per unit of weight";
+            case RING_HASH, MAGLEV -> "each backend owns a share of the hash space proportional to its weight (no slow start)";
+        } + "; weight 0 takes no new traffic";
     }
 
     /** The contract's four states: a backend without a verdict yet takes traffic, so it shows healthy. */

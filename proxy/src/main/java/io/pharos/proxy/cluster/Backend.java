@@ -19,6 +19,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Thread safety: identity and address are final; live state is atomics written from any event loop.
  */
 public final class Backend {
+    /**
+     * The outcome of the last active check of a backend.
+     *
+     * @param ok       whether the probe passed
+     * @param result   {@code ok}, or what failed: {@code connect refused}, {@code timeout}, {@code status 500}, ...
+     * @param atMillis wall-clock time of the result
+     */
+    public record CheckResult(boolean ok, String result, long atMillis) {
+    }
+
     private final EndpointId id;
     private final HostPort address;
     private final InetSocketAddress socketAddress;
@@ -27,6 +37,8 @@ public final class Backend {
     private final AtomicInteger inFlight = new AtomicInteger();
     /** Every traffic counter of this backend; written by event loops. */
     private final BackendStats stats = new BackendStats();
+    /** Counts wire bytes into {@link #stats}; shared by every connection to this backend. */
+    private final BackendByteCounter byteCounter = new BackendByteCounter(stats);
     /** Open connections to this backend (closed ones leave by themselves), so a drain deadline can close them. */
     private final ChannelGroup connections;
     /** Peak-EWMA of response latency in nanoseconds, as double bits (0: no sample yet); written by event loops. */
@@ -40,6 +52,8 @@ public final class Backend {
      * connections and stop pooling new ones.
      */
     private volatile boolean removed;
+    /** The last active check's outcome, null before the first; written by the check session's loop. */
+    private volatile CheckResult lastCheck;
 
     /** Resolves the address now: may block on DNS, so call on the control thread. */
     public Backend(EndpointId id, HostPort address) {
@@ -126,6 +140,21 @@ public final class Backend {
             throw new IllegalArgumentException("decayNanos: " + decayNanos + " (expected: > 0)");
         }
         latencyDecayNanos = decayNanos;
+    }
+
+    /** The last active check's outcome, or null when none ran yet (or the cluster has no active checks). */
+    public CheckResult lastCheck() {
+        return lastCheck;
+    }
+
+    /** The check session's loop, after every probe (not the request path). */
+    public void recordCheck(CheckResult result) {
+        lastCheck = result;
+    }
+
+    /** The handler that goes first in every pipeline of a connection to this backend (wire byte counters). */
+    public BackendByteCounter byteCounter() {
+        return byteCounter;
     }
 
     public BackendStats stats() {

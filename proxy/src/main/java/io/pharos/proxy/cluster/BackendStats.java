@@ -53,12 +53,12 @@ public final class BackendStats {
         return responseTime;
     }
 
-    /** Bytes of request body (L7) or stream (L4) sent to the backend. */
+    /** Bytes sent to the backend on the wire (L7: {@link BackendByteCounter}; L4: the relayed stream). */
     public void addBytesSent(long n) {
         bytesSent.add(n);
     }
 
-    /** Bytes of response body (L7) or stream (L4) received from the backend. */
+    /** Bytes received from the backend on the wire (L7: {@link BackendByteCounter}; L4: the relayed stream). */
     public void addBytesReceived(long n) {
         bytesReceived.add(n);
     }

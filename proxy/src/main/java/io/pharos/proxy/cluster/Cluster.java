@@ -10,7 +10,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
@@ -29,12 +31,24 @@ public final class Cluster {
         boolean ejected;
         boolean draining;
         long readySinceNanos;
+        /** Why it entered {@link #state()}, and when (wall clock). */
+        String reason = "config";
+        long sinceMillis;
+        /** Wall-clock end of the current passive ejection at the earliest; 0 when not ejected. */
+        long ejectedUntilMillis;
 
-        Status(Backend backend, int configWeight, HealthState checkState, long now) {
+        Status(Backend backend, int configWeight, HealthState checkState, long now, long nowMillis) {
             this.backend = backend;
             this.configWeight = configWeight;
             this.checkState = checkState;
             this.readySinceNanos = now;
+            this.sinceMillis = nowMillis;
+        }
+
+        MemberStatus status() {
+            return new MemberStatus(configWeight,
+                    weightOverride == null ? OptionalInt.empty() : OptionalInt.of(weightOverride),
+                    reason, sinceMillis, ejectedUntilMillis);
         }
 
         int weight() {
@@ -59,6 +73,7 @@ public final class Cluster {
 
     private final String name;
     private final LongSupplier nanoClock;
+    private final LongSupplier wallClockMillis;
     private final LoadBalancerFactory.ForConfig balancers;
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
     /** Written by writers under {@code this}; read lock-free by event loops. */
@@ -76,8 +91,17 @@ public final class Cluster {
      * @param balancers makes the load balancer factory of each config this cluster gets (the algorithms)
      */
     public Cluster(ClusterConfig config, LongSupplier nanoClock, LoadBalancerFactory.ForConfig balancers) {
+        this(config, nanoClock, System::currentTimeMillis, balancers);
+    }
+
+    /**
+     * As {@link #Cluster(ClusterConfig, LongSupplier, LoadBalancerFactory.ForConfig)}, with the wall clock
+     * that stamps {@link MemberStatus#sinceMillis()} and {@link MemberStatus#ejectedUntilMillis()}.
+     */
+    public Cluster(ClusterConfig config, LongSupplier nanoClock, LongSupplier wallClockMillis, LoadBalancerFactory.ForConfig balancers) {
         this.name = config.name();
         this.nanoClock = nanoClock;
+        this.wallClockMillis = wallClockMillis;
         this.balancers = balancers;
         synchronized (this) {
             this.snapshot = new ClusterSnapshot(name, config, 0, List.of(), null);
@@ -126,6 +150,7 @@ public final class Cluster {
             throw new IllegalArgumentException("cluster name: " + newConfig.name() + " (expected: " + name + ")");
         }
         long now = nanoClock.getAsLong();
+        long nowMillis = wallClockMillis.getAsLong();
         HealthState initial = newConfig.health().active()
                 .map(a -> a.initialState() == InitialState.PESSIMISTIC ? HealthState.UNHEALTHY : HealthState.UNKNOWN)
                 .orElse(HealthState.UNKNOWN);
@@ -135,7 +160,7 @@ public final class Cluster {
             Status s = old.remove(bc.name());
             if (s == null || !s.backend.address().equals(bc.address())) {
                 Backend backend = new Backend(new EndpointId(name, bc.name()), bc.address());
-                Status fresh = new Status(backend, bc.weight(), initial, now);
+                Status fresh = new Status(backend, bc.weight(), initial, now, nowMillis);
                 if (s != null) {
                     // same name, new address: a new instance; operator overrides still apply to the name
                     fresh.weightOverride = s.weightOverride;
@@ -160,7 +185,15 @@ public final class Cluster {
 
     /** Sets the active-check verdict of a backend; returns false if it does not exist. */
     public boolean setCheckState(String backend, HealthState state) {
-        return update(backend, s -> {
+        return setCheckState(backend, state, null);
+    }
+
+    /**
+     * Sets the active-check verdict of a backend, with the reason its state change (if any) carries;
+     * returns false if it does not exist.
+     */
+    public boolean setCheckState(String backend, HealthState state, String reason) {
+        return update(backend, reason, s -> {
             if (!s.checkState.acceptsTraffic() && state.acceptsTraffic()) {
                 s.readySinceNanos = nanoClock.getAsLong();
             }
@@ -170,17 +203,34 @@ public final class Cluster {
 
     /** Sets or clears the passive-check ejection of a backend; returns false if it does not exist. */
     public boolean setEjected(String backend, boolean ejected) {
-        return update(backend, s -> {
-            if (s.ejected && !ejected) {
+        return ejected ? eject(backend, null, 0) : setNotEjected(backend, null);
+    }
+
+    /**
+     * Ejects a backend for {@code forMillis} at least, with the reason its state change carries; returns
+     * false if it does not exist.
+     */
+    public boolean eject(String backend, String reason, long forMillis) {
+        return update(backend, reason, s -> {
+            s.ejected = true;
+            s.ejectedUntilMillis = wallClockMillis.getAsLong() + forMillis;
+        });
+    }
+
+    /** Ends the passive ejection of a backend, with the reason; returns false if it does not exist. */
+    public boolean setNotEjected(String backend, String reason) {
+        return update(backend, reason, s -> {
+            if (s.ejected) {
                 s.readySinceNanos = nanoClock.getAsLong();
             }
-            s.ejected = ejected;
+            s.ejected = false;
+            s.ejectedUntilMillis = 0;
         });
     }
 
     /** Operator drain ({@code true}) or ready ({@code false}); returns false if the backend does not exist. */
     public boolean setDraining(String backend, boolean draining) {
-        return update(backend, s -> s.draining = draining);
+        return update(backend, null, s -> s.draining = draining);
     }
 
     /** Operator weight override (0..65535), kept across reloads; returns false if the backend does not exist. */
@@ -188,10 +238,19 @@ public final class Cluster {
         if (weight < 0 || weight > 65535) {
             throw new IllegalArgumentException("weight: " + weight + " (expected: 0..65535)");
         }
-        return update(backend, s -> s.weightOverride = weight);
+        return update(backend, null, s -> s.weightOverride = weight);
     }
 
-    private boolean update(String backend, java.util.function.Consumer<Status> change) {
+    /** Removes the operator weight override: the config's weight applies again; returns false if the backend does not exist. */
+    public boolean clearWeightOverride(String backend) {
+        return update(backend, null, s -> s.weightOverride = null);
+    }
+
+    /**
+     * Changes one backend and publishes. When its state changes, {@code reason} (or, without one,
+     * {@code operator} for a drain or ready, {@code config} otherwise) and the time are kept with it.
+     */
+    private boolean update(String backend, String reason, Consumer<Status> change) {
         ClusterSnapshot previous;
         synchronized (this) {
             Status s = statuses.get(backend);
@@ -199,7 +258,14 @@ public final class Cluster {
                 return false;
             }
             previous = snapshot;
+            HealthState before = s.state();
             change.accept(s);
+            HealthState after = s.state();
+            if (before != after) {
+                s.reason = reason != null ? reason
+                        : before == HealthState.DRAINING || after == HealthState.DRAINING ? "operator" : "config";
+                s.sinceMillis = wallClockMillis.getAsLong();
+            }
             publishLocked();
         }
         notifyListeners(previous);
@@ -209,7 +275,7 @@ public final class Cluster {
     private void publishLocked() {
         List<ClusterMember> members = new ArrayList<>(statuses.size());
         for (Status s : statuses.values()) {
-            members.add(new ClusterMember(s.backend, s.weight(), s.state(), s.readySinceNanos));
+            members.add(new ClusterMember(s.backend, s.weight(), s.state(), s.readySinceNanos, s.status()));
         }
         ClusterSnapshot previous = snapshot;
         LoadBalancer lb = factory.newLoadBalancer(previous.loadBalancer(), members);

@@ -10,8 +10,14 @@ import io.pharos.health.HealthState;
  * @param weight         0..65535; 0 takes no new traffic
  * @param state          health or operator state at build time
  * @param readySinceNanos {@link System#nanoTime()} when it last became usable (slow start ramps from here)
+ * @param status         where the weight comes from and why it is in its state (admin API, health events)
  */
-public record ClusterMember(Backend backend, int weight, HealthState state, long readySinceNanos) {
+public record ClusterMember(Backend backend, int weight, HealthState state, long readySinceNanos, MemberStatus status) {
+
+    /** A member straight from the config: {@code weight} is the config's, no reason beyond {@code config}. */
+    public ClusterMember(Backend backend, int weight, HealthState state, long readySinceNanos) {
+        this(backend, weight, state, readySinceNanos, MemberStatus.fromConfig(weight));
+    }
 
     /** Whether selection may send new traffic here (outside panic routing). */
     public boolean isUsable() {

@@ -1,6 +1,7 @@
 package io.pharos.proxy.config;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -15,5 +16,15 @@ public record ReloadResult(Instant time, boolean ok, List<String> errors, List<S
     public ReloadResult {
         errors = List.copyOf(errors);
         notes = List.copyOf(notes);
+    }
+
+    /** This result with {@code more} notes after its own. */
+    public ReloadResult withNotes(List<String> more) {
+        if (more.isEmpty()) {
+            return this;
+        }
+        List<String> all = new ArrayList<>(notes);
+        all.addAll(more);
+        return new ReloadResult(time, ok, errors, all);
     }
 }

@@ -1,14 +1,11 @@
 package io.pharos.proxy.health;
 
-import io.pharos.health.HealthState;
 import io.pharos.health.event.HealthEvent;
 import io.pharos.health.event.HealthEventPublisher;
 import io.pharos.proxy.cluster.Cluster;
 import io.pharos.proxy.cluster.ClusterMember;
 import io.pharos.proxy.cluster.ClusterSnapshot;
 
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 
 /**
@@ -18,35 +15,18 @@ import java.util.function.LongSupplier;
  * reached 0) or {@code CLUSTER_RECOVERED} (left 0). Runs on the writer's thread, right after the
  * publication; only offers to the publisher's queue, never blocks.
  *
- * <p>Writers that know why they change a backend say so through {@link #writeWithReason}; changes
- * without a noted reason (an operator's drain, a reload) get {@code operator} or {@code config}.
+ * <p>Each event carries the reason the cluster kept with the member's state change
+ * ({@link io.pharos.proxy.cluster.MemberStatus#reason()}), the same one {@code GET /clusters} shows.
  */
 final class ClusterEventEmitter implements Cluster.Listener {
     private final String region;
     private final HealthEventPublisher publisher;
     private final LongSupplier wallClockMillis;
-    /** Reasons noted by writers, keyed by cluster + '/' + backend; written by any writer, taken here. */
-    private final Map<String, String> reasons = new ConcurrentHashMap<>();
 
     ClusterEventEmitter(String region, HealthEventPublisher publisher, LongSupplier wallClockMillis) {
         this.region = region;
         this.publisher = publisher;
         this.wallClockMillis = wallClockMillis;
-    }
-
-    /**
-     * Runs a cluster write that changes one backend, with the reason its event carries. The write
-     * notifies this listener on the same thread before it returns; a write that changes nothing visible
-     * leaves no reason behind.
-     */
-    void writeWithReason(String cluster, String backend, String reason, Runnable write) {
-        String key = cluster + '/' + backend;
-        reasons.put(key, reason);
-        try {
-            write.run();
-        } finally {
-            reasons.remove(key, reason);
-        }
     }
 
     @Override
@@ -59,10 +39,7 @@ final class ClusterEventEmitter implements Cluster.Listener {
             if (before == null || before.state() == m.state()) {
                 continue;
             }
-            String reason = reasons.remove(cluster.name() + '/' + m.backend().name());
-            if (reason == null) {
-                reason = m.state() == HealthState.DRAINING || before.state() == HealthState.DRAINING ? "operator" : "config";
-            }
+            String reason = m.status().reason();
             publisher.publish(new HealthEvent(now, HealthEvent.Kind.BACKEND_STATE, region, cluster.name(),
                     m.backend().name(), before.state().wireName(), m.state().wireName(), reason, usable, total));
         }

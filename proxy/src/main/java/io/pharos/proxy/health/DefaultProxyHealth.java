@@ -65,6 +65,7 @@ final class DefaultProxyHealth implements ProxyHealth {
     private final Map<String, Watched> watched = new HashMap<>();
     private final RetryBudgets budgets = new RetryBudgets();
     private final ScheduledFuture<?> evaluation;
+    private final LongSupplier wallClockMillis;
 
     DefaultProxyHealth(String region, EventLoopGroup loops, ChannelFactory<? extends Channel> channelFactory,
                        ScheduledExecutorService control, HealthEventPublisher publisher, LongSupplier nanoClock,
@@ -72,6 +73,7 @@ final class DefaultProxyHealth implements ProxyHealth {
         this.loops = loops;
         this.channelFactory = channelFactory;
         this.control = control;
+        this.wallClockMillis = wallClockMillis;
         this.emitter = new ClusterEventEmitter(region, publisher, wallClockMillis);
         this.detector = OutlierDetector.create(nanoClock, control, new Ejections());
         long period = EVALUATION_PERIOD.toNanos();
@@ -160,7 +162,7 @@ final class DefaultProxyHealth implements ProxyHealth {
             detector.removeCluster(w.cluster.name());
             // nothing would ever return them: passive checks are gone
             for (String name : ejected) {
-                emitter.writeWithReason(w.cluster.name(), name, "passive checks removed", () -> w.cluster.setEjected(name, false));
+                w.cluster.setNotEjected(name, "passive checks removed");
             }
         }
 
@@ -185,8 +187,7 @@ final class DefaultProxyHealth implements ProxyHealth {
             if (hadActive) {
                 // no check will ever give a verdict again: back to unknown, which takes traffic
                 for (Backend b : live) {
-                    emitter.writeWithReason(w.cluster.name(), b.name(), "active checks removed",
-                            () -> w.cluster.setCheckState(b.name(), HealthState.UNKNOWN));
+                    w.cluster.setCheckState(b.name(), HealthState.UNKNOWN, "active checks removed");
                 }
             }
             return;
@@ -211,8 +212,7 @@ final class DefaultProxyHealth implements ProxyHealth {
             // the new session reports is never a no-op against a verdict of the old checks
             HealthState initial = policy.start() == CheckPolicy.Start.PESSIMISTIC ? HealthState.UNHEALTHY : HealthState.UNKNOWN;
             for (Backend b : live) {
-                emitter.writeWithReason(w.cluster.name(), b.name(), "active checks changed",
-                        () -> w.cluster.setCheckState(b.name(), initial));
+                w.cluster.setCheckState(b.name(), initial, "active checks changed");
             }
         }
     }
@@ -236,14 +236,14 @@ final class DefaultProxyHealth implements ProxyHealth {
                 if (w.sessions.get(backend) != session || !isCurrent(w.cluster, backend)) {
                     return;
                 }
-                emitter.writeWithReason(id.cluster(), id.backend(),
-                        to == HealthState.HEALTHY ? "active checks passed" : "active check failed: " + reason,
-                        () -> w.cluster.setCheckState(backend.name(), to));
+                w.cluster.setCheckState(backend.name(), to,
+                        to == HealthState.HEALTHY ? "active checks passed" : "active check failed: " + reason);
             });
         }
 
         @Override
         public void onCheck(EndpointId id, ProbeResult result, HealthState state) {
+            backend.recordCheck(new Backend.CheckResult(result.ok(), result.reason(), wallClockMillis.getAsLong()));
             OutlierStats s = detector.stats(id);
             if (s != null) {
                 s.onActiveCheck(result.ok());
@@ -255,21 +255,27 @@ final class DefaultProxyHealth implements ProxyHealth {
     private final class Ejections implements OutlierListener {
         @Override
         public void onEjected(EndpointId id, String reason, Duration duration, int ejections) {
-            apply(id, true, "ejected: " + reason + " (for " + duration.toMillis() + " ms)");
+            Cluster c = cluster(id);
+            if (c != null) {
+                c.eject(id.backend(), "ejected: " + reason + " (for " + duration.toMillis() + " ms)", duration.toMillis());
+            }
         }
 
         @Override
         public void onReturned(EndpointId id, String reason) {
-            apply(id, false, reason);
+            Cluster c = cluster(id);
+            if (c != null) {
+                c.setNotEjected(id.backend(), reason);
+            }
         }
 
-        private void apply(EndpointId id, boolean ejected, String reason) {
+        private Cluster cluster(EndpointId id) {
             Watched w = watched.get(id.cluster());
             if (w == null) {
                 LOG.log(System.Logger.Level.DEBUG, "ejection verdict for a detached cluster: {0}", id);
-                return;
+                return null;
             }
-            emitter.writeWithReason(id.cluster(), id.backend(), reason, () -> w.cluster.setEjected(id.backend(), ejected));
+            return w.cluster;
         }
     }
 

@@ -12,6 +12,7 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.pharos.proxy.cluster.Backend;
+import io.pharos.proxy.cluster.BackendByteCounter;
 import io.pharos.proxy.config.PharosConfig.ClusterConfig;
 import io.pharos.proxy.config.PharosConfig.UpstreamProtocol;
 import io.pharos.proxy.config.PharosConfig.UpstreamTlsConfig;
@@ -122,6 +123,7 @@ public final class BackendConnectionPool implements UpstreamChannels {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast(BackendByteCounter.NAME, backend.byteCounter());
                         if (tls.isPresent()) {
                             if (upstreamTls == null) {
                                 throw new IllegalStateException("upstream TLS requested but not configured for this pool");

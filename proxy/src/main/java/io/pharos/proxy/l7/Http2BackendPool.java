@@ -20,6 +20,7 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.pharos.proxy.cluster.Backend;
+import io.pharos.proxy.cluster.BackendByteCounter;
 import io.pharos.proxy.config.PharosConfig.ClusterConfig;
 import io.pharos.proxy.tls.UpstreamTls;
 import io.pharos.proxy.transport.Transport;
@@ -169,6 +170,7 @@ final class Http2BackendPool implements UpstreamChannels {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast(BackendByteCounter.NAME, backend.byteCounter());
                         if (tls) {
                             ch.pipeline().addLast(TLS, upstreamTls.newH2Handler(cluster.upstreamTls().get(), backend, ch.alloc()));
                         }

@@ -270,7 +270,6 @@ final class HttpExchange {
 
     /** Writes a piece of the backend's response to the client; the last one completes the exchange. */
     private void relay(HttpContent content) {
-        upstreamTry.backend().stats().addBytesReceived(content.content().readableBytes());
         ctx.write(content, ctx.voidPromise());
         if (content instanceof LastHttpContent) {
             complete();

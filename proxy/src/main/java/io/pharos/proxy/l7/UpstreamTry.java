@@ -117,7 +117,6 @@ final class UpstreamTry {
 
     /** Writes a piece of the request body; the last one is flushed. */
     void send(HttpContent content, boolean last) {
-        backend.stats().addBytesSent(content.content().readableBytes());
         channel.write(content, channel.voidPromise());
         if (last) {
             channel.flush();

@@ -54,8 +54,8 @@ public final class ConfiguredLoadBalancerFactory implements LoadBalancerFactory 
         Candidates candidates = Candidates.select(members, config.panicThreshold());
         SlowStart slowStart = SlowStart.of(candidates, config.slowStart(), config.slowStartFloor(), nanoClock);
         return switch (config.algorithm()) {
-            case ROUND_ROBIN -> new RoundRobinLoadBalancer(old, candidates, slowStart);
-            case WEIGHTED_ROUND_ROBIN -> new WeightedRoundRobinLoadBalancer(old, candidates, slowStart);
+            // smooth WRR generalises round robin: equal weights give the plain rotation, and weights are honoured
+            case ROUND_ROBIN, WEIGHTED_ROUND_ROBIN -> new WeightedRoundRobinLoadBalancer(old, candidates, slowStart);
             case RANDOM -> new RandomLoadBalancer(old, candidates, slowStart);
             case LEAST_REQUEST -> new PowerOfChoicesLoadBalancer(old, candidates, slowStart, Load.IN_FLIGHT,
                     config.choiceCount(), nanoClock);

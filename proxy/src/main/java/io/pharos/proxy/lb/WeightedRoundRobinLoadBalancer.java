@@ -7,7 +7,9 @@ import io.pharos.proxy.cluster.PickContext;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Smooth weighted round robin: NGINX's smooth interleaving (5:1:1 gives a a b a c a a, never five in
+ * Smooth weighted round robin, the balancer of both {@code round-robin} and {@code weighted-round-robin}
+ * (as in HAProxy's {@code roundrobin}, weights are honoured; equal weights reduce by their gcd to the
+ * plain rotation a b c a b c): NGINX's smooth interleaving (5:1:1 gives a a b a c a a, never five in
  * a row), precomputed off the hot path into a schedule of candidate indexes that picks walk with one
  * atomic cursor. The schedule has {@code sum(weights / gcd)} entries, at most {@link #MAX_SCHEDULE}:
  * larger weight sums are scaled down (each weight keeps at least 1), which bounds the build at

@@ -1,6 +1,9 @@
 package io.pharos.proxy.server;
 
 import io.pharos.proxy.cluster.Cluster;
+import io.pharos.proxy.config.PharosConfig;
+import io.pharos.proxy.config.PharosConfig.BackendConfig;
+import io.pharos.proxy.config.PharosConfig.ClusterConfig;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -20,7 +23,9 @@ import java.util.OptionalInt;
 /**
  * What operators changed through the admin API (drain flags, weight overrides), by backend identity
  * (cluster, backend name), and the state file that keeps it across restarts. Precedence: an override
- * wins over the config's weight and survives reloads; a reload that removes the backend drops it.
+ * wins over the config's weight and survives reloads (a reload that changes a shadowed config weight
+ * says so in its notes); {@code DELETE …/weight} removes it; a reload that removes the backend drops it.
+ * Drain and weight are independent: {@code ready} ends a drain and leaves a weight override alone.
  *
  * <p>The file has one line per backend, tab-separated: {@code cluster backend draining=true weight=N};
  * lines starting with {@code #} are comments. It is written to a temporary file in the same directory,
@@ -126,6 +131,41 @@ final class OperatorOverrides {
             }
         }
         return dropped;
+    }
+
+    /**
+     * One note per weight override that shadows a weight this reload changed in the config (the
+     * override still wins; the note says so, and how to let the config's apply).
+     */
+    List<String> shadowedWeights(PharosConfig before, PharosConfig after) {
+        List<String> notes = new ArrayList<>();
+        for (var e : byCluster.entrySet()) {
+            ClusterConfig was = before.clusters().get(e.getKey());
+            ClusterConfig now = after.clusters().get(e.getKey());
+            if (was == null || now == null) {
+                continue;
+            }
+            for (var b : e.getValue().entrySet()) {
+                OptionalInt override = b.getValue().weight();
+                OptionalInt from = configWeight(was, b.getKey());
+                OptionalInt to = configWeight(now, b.getKey());
+                if (override.isPresent() && from.isPresent() && to.isPresent() && from.getAsInt() != to.getAsInt()) {
+                    notes.add("cluster " + e.getKey() + " backend " + b.getKey() + ": config weight " + from.getAsInt()
+                            + " -> " + to.getAsInt() + " is shadowed by the operator override " + override.getAsInt()
+                            + " (DELETE /clusters/" + e.getKey() + "/backends/" + b.getKey() + "/weight to use the config's)");
+                }
+            }
+        }
+        return notes;
+    }
+
+    private static OptionalInt configWeight(ClusterConfig c, String backend) {
+        for (BackendConfig b : c.backends()) {
+            if (b.name().equals(backend)) {
+                return OptionalInt.of(b.weight());
+            }
+        }
+        return OptionalInt.empty();
     }
 
     /** Writes the state file atomically (no-op without one). Blocks on file I/O. */

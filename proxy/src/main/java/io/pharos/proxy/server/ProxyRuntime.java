@@ -196,10 +196,14 @@ public final class ProxyRuntime implements AdminView, AdminActions, AutoCloseabl
             r = new ReloadResult(Instant.now(), false, List.of("reload: shutting down"), List.of());
         } else {
             try {
+                PharosConfig before = server.config();
                 PharosConfig next = ConfigLoader.load(configFile.get());
                 r = server.applyConfig(next);
                 if (r.ok() && overrides.applyTo(server.clusters())) {
                     saveOverrides();
+                }
+                if (r.ok()) {
+                    r = r.withNotes(overrides.shadowedWeights(before, next));
                 }
             } catch (ConfigException e) {
                 r = new ReloadResult(Instant.now(), false, e.problems(), List.of());
@@ -253,22 +257,29 @@ public final class ProxyRuntime implements AdminView, AdminActions, AutoCloseabl
         b.connections().close();
     }
 
-    /** Undoes a drain. */
+    /** Undoes a drain, and only that: a weight override stays until {@link #clearWeightAsync}. */
     @Override
     public CompletableFuture<Outcome> readyAsync(String cluster, String backend) {
         return CompletableFuture.supplyAsync(() -> change(cluster, backend, false, null), control);
     }
 
-    /** Sets the backend's weight (0..65535) over the config's. */
+    /** Sets the backend's weight (0..65535) over the config's, across reloads and restarts. */
     @Override
     public CompletableFuture<Outcome> weightAsync(String cluster, String backend, int weight) {
         if (weight < 0 || weight > 65535) {
             throw new IllegalArgumentException("weight: " + weight + " (expected: 0..65535)");
         }
-        return CompletableFuture.supplyAsync(() -> change(cluster, backend, null, weight), control);
+        return CompletableFuture.supplyAsync(() -> change(cluster, backend, null, OptionalInt.of(weight)), control);
     }
 
-    private Outcome change(String cluster, String backend, Boolean draining, Integer weight) {
+    /** Removes the backend's weight override: the config's weight applies again. */
+    @Override
+    public CompletableFuture<Outcome> clearWeightAsync(String cluster, String backend) {
+        return CompletableFuture.supplyAsync(() -> change(cluster, backend, null, OptionalInt.empty()), control);
+    }
+
+    /** Control thread: an operator change; {@code weight} null leaves the weight alone, empty clears the override. */
+    private Outcome change(String cluster, String backend, Boolean draining, OptionalInt weight) {
         Cluster c = server.cluster(cluster);
         if (c == null) {
             return Outcome.NO_CLUSTER;
@@ -282,10 +293,15 @@ public final class ProxyRuntime implements AdminView, AdminActions, AutoCloseabl
             o = new OperatorOverrides.Override(draining, o.weight());
             LOG.info("operator: " + cluster + "/" + backend + (draining ? " draining" : " ready"));
         }
-        if (weight != null) {
-            c.setWeightOverride(backend, weight);
-            o = new OperatorOverrides.Override(o.draining(), OptionalInt.of(weight));
-            LOG.info("operator: " + cluster + "/" + backend + " weight " + weight);
+        if (weight != null && weight.isPresent()) {
+            c.setWeightOverride(backend, weight.getAsInt());
+            o = new OperatorOverrides.Override(o.draining(), weight);
+            LOG.info("operator: " + cluster + "/" + backend + " weight " + weight.getAsInt());
+        } else if (weight != null) {
+            c.clearWeightOverride(backend);
+            o = new OperatorOverrides.Override(o.draining(), weight);
+            LOG.info("operator: " + cluster + "/" + backend + " weight override removed; config weight "
+                    + c.snapshot().member(backend).weight() + " applies");
         }
         overrides.put(cluster, backend, o);
         saveOverrides();

@@ -58,8 +58,8 @@ final class ServerMetrics implements MetricsRegistry.Collector {
         backendGauge(out, clusters, "pharos_backend_in_flight", "Requests or connections in flight", m -> m.backend().inFlight());
         backendCounter(out, clusters, "pharos_backend_failures_total", "Connect failures, resets, timeouts and bad responses", b -> b.stats().failures());
         backendCounter(out, clusters, "pharos_backend_connections_opened_total", "Connections opened to the backend", b -> b.stats().connectionsOpened());
-        backendCounter(out, clusters, "pharos_backend_sent_bytes_total", "Body (HTTP) or stream (TCP) bytes sent to the backend", b -> b.stats().bytesSent());
-        backendCounter(out, clusters, "pharos_backend_received_bytes_total", "Body (HTTP) or stream (TCP) bytes received from the backend", b -> b.stats().bytesReceived());
+        backendCounter(out, clusters, "pharos_backend_sent_bytes_total", "Bytes sent to the backend on the wire (HTTP: headers, framing and TLS included; TCP: the relayed stream)", b -> b.stats().bytesSent());
+        backendCounter(out, clusters, "pharos_backend_received_bytes_total", "Bytes received from the backend on the wire (HTTP: headers, framing and TLS included; TCP: the relayed stream)", b -> b.stats().bytesReceived());
         backendCounter(out, clusters, "pharos_backend_retries_total", "Requests (HTTP) or connections (TCP) tried here after failing on another backend", b -> b.stats().retries());
         backendCounter(out, clusters, "pharos_backend_h2_streams_total", "HTTP/2 streams opened to this backend (clusters with protocol = h2)", b -> b.stats().h2Streams());
         backendCounter(out, clusters, "pharos_backend_ejections_total", "Times the backend was ejected (outlier detection)", b -> b.stats().ejections());

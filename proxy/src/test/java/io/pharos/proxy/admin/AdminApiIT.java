@@ -231,7 +231,9 @@ class AdminApiIT {
         assertEquals(45.0, m.sum("pharos_backend_requests_total", "cluster", "app"));
         assertEquals(10.0, m.sum("pharos_backend_responses_total", "cluster", "app", "code", "4xx"));
         assertEquals((double) b1.requests(), m.value("pharos_backend_requests_total", "cluster", "app", "backend", "b1"));
-        assertEquals(500.0, m.sum("pharos_backend_sent_bytes_total", "cluster", "app"));
+        // bytes on the wire, headers included: what the backends read (the 500 body bytes and more)
+        assertEquals((double) (b1.rawBytes() + b2.rawBytes()), m.sum("pharos_backend_sent_bytes_total", "cluster", "app"));
+        assertTrue(m.sum("pharos_backend_sent_bytes_total", "cluster", "app") > 500.0);
         assertEquals(1.0, m.value("pharos_listener_connections_total", "listener", "web"));
         assertEquals(1.0, m.value("pharos_backend_state", "cluster", "app", "backend", "b1", "state", "unknown"));
         assertEquals(100.0, m.value("pharos_backend_weight", "cluster", "app", "backend", "b2"));
@@ -281,6 +283,122 @@ class AdminApiIT {
         assertEquals(100L, backendJson("b3").get("weight"), "b3's override went with its removal");
         assertEquals(200, h.admin("POST", "/clusters/app/backends/b1/ready", null).statusCode());
         assertFalse(Files.readString(state).contains("b1"), Files.readString(state));
+    }
+
+    @Test
+    void aWeightOverrideIsShownRemovedByDeleteKeptByReadyAndAReloadItShadowsSaysSo() throws Exception {
+        start();
+        Map<String, Object> b2 = backendJson("b2");
+        assertEquals(100L, b2.get("configWeight"));
+        assertEquals(null, b2.get("weightOverride"));
+        assertEquals(100L, b2.get("weight"));
+
+        HttpResponse<String> put = h.admin("PUT", "/clusters/app/backends/b2/weight", "{\"weight\": 7}");
+        assertEquals(200, put.statusCode(), put.body());
+        assertEquals(7L, json(put.body()).get("weightOverride"));
+        assertEquals(100L, json(put.body()).get("configWeight"));
+        assertEquals(7L, json(put.body()).get("weight"), "the effective weight");
+
+        // ready ends a drain and nothing else: the weight override stays, and the answer shows it
+        HttpResponse<String> ready = h.admin("POST", "/clusters/app/backends/b2/ready", null);
+        assertEquals(200, ready.statusCode(), ready.body());
+        assertEquals(7L, json(ready.body()).get("weightOverride"));
+
+        // a reload that changes b2's config weight is shadowed by the override, and says so
+        h.writeConfig(config("{ name = b1, address = \"" + b1.address() + "\" }\n"
+                + "{ name = b2, address = \"" + this.b2.address() + "\", weight = 50 }\n"));
+        HttpResponse<String> reload = h.admin("POST", "/reload", null);
+        assertEquals(200, reload.statusCode(), reload.body());
+        List<?> notes = (List<?>) json(reload.body()).get("notes");
+        assertTrue(notes.stream().anyMatch(n -> n.toString().contains("b2: config weight 100 -> 50 is shadowed by the operator override 7")),
+                reload.body());
+        assertTrue(((List<?>) ((Map<?, ?>) json(h.get("/status")).get("lastReload")).get("notes")).equals(notes));
+        b2 = backendJson("b2");
+        assertEquals(50L, b2.get("configWeight"));
+        assertEquals(7L, b2.get("weight"));
+
+        // DELETE removes the override: the config's weight applies, and the state file forgets it
+        HttpResponse<String> del = h.admin("DELETE", "/clusters/app/backends/b2/weight", null);
+        assertEquals(200, del.statusCode(), del.body());
+        assertEquals(null, json(del.body()).get("weightOverride"));
+        assertEquals(50L, json(del.body()).get("weight"));
+        assertFalse(Files.readString(h.dir().resolve("state")).contains("b2"), Files.readString(h.dir().resolve("state")));
+        assertEquals(200, h.admin("DELETE", "/clusters/app/backends/b2/weight", null).statusCode(), "removing no override is a no-op");
+        assertError(404, h.admin("DELETE", "/clusters/app/backends/nope/weight", null));
+        HttpResponse<String> post = h.admin("POST", "/clusters/app/backends/b2/weight", "{\"weight\": 5}");
+        assertError(405, post);
+        assertTrue(post.body().contains("PUT, DELETE"), post.body());
+
+        // a later reload with the same weights notes nothing about b2
+        HttpResponse<String> again = h.admin("POST", "/reload", null);
+        assertFalse(again.body().contains("shadowed"), again.body());
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void clustersShowWhatTheBalancerDoesWithWeightsAndWhyABackendIsOutOfService() throws Exception {
+        int dead = io.pharos.proxy.testing.ProxyProcess.freePort();
+        h.start("pharos {\n workers = 2\n admin { listen = \"127.0.0.1:0\" }\n shutdown { delay = 0s, drain-timeout = 5s }\n"
+                + " listeners = [ { name = web, listen = \"127.0.0.1:0\", protocol = http, cluster = app },\n"
+                + "   { name = flaky, listen = \"127.0.0.1:0\", protocol = http, cluster = flaky } ]\n"
+                + " clusters {\n"
+                + "  app { balancer = round-robin, backends = [ { name = b1, address = \"" + b1.address() + "\" },"
+                + " { name = dead, address = \"127.0.0.1:" + dead + "\" } ]\n"
+                + "   health.active { type = http, path = \"/\", interval = 100ms, timeout = 1s, rise = 1, fall = 1 } }\n"
+                + "  flaky { backends = [ { name = b2, address = \"" + b2.address() + "\" } ]\n"
+                + "   health.passive { consecutive-failures = 0, consecutive-5xx = 3, base-ejection-time = 60s, max-ejection-percent = 100 } }\n"
+                + " }\n}\n");
+        Map<String, Object> app = json(h.get("/clusters/app"));
+        assertTrue(app.get("weights").toString().startsWith("smooth weighted rotation"), app.toString());
+
+        assertTrue(within(Duration.ofSeconds(20), () -> "unhealthy".equals(backendJson("dead").get("state"))));
+        Map<String, Object> d = backendJson("dead");
+        assertTrue(d.get("stateReason").toString().startsWith("active check failed: "), d.toString());
+        java.time.Instant since = java.time.Instant.parse(d.get("stateSince").toString());
+        assertFalse(since.isAfter(java.time.Instant.now()), d.toString());
+        Map<String, Object> check = (Map<String, Object>) d.get("lastCheck");
+        assertEquals(false, check.get("ok"), d.toString());
+        assertEquals(d.get("stateReason"), "active check failed: " + check.get("result"));
+        java.time.Instant.parse(check.get("at").toString());
+        assertEquals(null, d.get("ejectionRemainingMillis"));
+        assertTrue(within(Duration.ofSeconds(20), () -> backendJson("b1").get("lastCheck") instanceof Map<?, ?> c && Boolean.TRUE.equals(c.get("ok"))));
+
+        try (RawHttp c = new RawHttp(h.port("flaky"))) {
+            for (int i = 0; i < 3; i++) {
+                c.send("GET /status?code=503 HTTP/1.1\r\nHost: t\r\n\r\n");
+                assertEquals(503, c.read().status());
+            }
+        }
+        assertTrue(within(Duration.ofSeconds(20), () -> "ejected".equals(flakyBackend().get("state"))));
+        Map<String, Object> b2 = flakyBackend();
+        assertTrue(b2.get("stateReason").toString().startsWith("ejected: "), b2.toString());
+        assertEquals(1L, b2.get("ejections"), b2.toString());
+        long left = ((Number) b2.get("ejectionRemainingMillis")).longValue();
+        assertTrue(left > 0 && left <= 60_000, b2.toString());
+        assertEquals(null, b2.get("lastCheck"), "no active checks in this cluster");
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> flakyBackend() throws Exception {
+        return (Map<String, Object>) ((List<Object>) json(h.get("/clusters/flaky")).get("backends")).get(0);
+    }
+
+    @Test
+    void backendByteCountersCountTheWireHeadersIncluded() throws Exception {
+        h.start(config(h.backendsHocon("b1")));
+        try (RawHttp c = new RawHttp(h.port("web"))) {
+            for (int i = 0; i < 51; i++) {
+                c.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+                assertEquals(200, c.read().status());
+            }
+        }
+        // bodiless GETs: body-only counters would say 0 sent
+        Map<String, Object> b = backendJson("b1");
+        assertEquals(b1.rawBytes(), ((Number) b.get("bytesSent")).longValue(), b.toString());
+        assertEquals(b1.rawBytesSent(), ((Number) b.get("bytesReceived")).longValue(), b.toString());
+        assertTrue(b1.rawBytes() > 51 * "GET / HTTP/1.1\r\n".length(), "the backend saw " + b1.rawBytes());
+        PrometheusText m = PrometheusText.parse(h.get("/metrics"));
+        assertEquals((double) b1.rawBytes(), m.value("pharos_backend_sent_bytes_total", "cluster", "app", "backend", "b1"));
     }
 
     @Test

@@ -41,13 +41,11 @@ class ClusterEventEmitterTest {
         ClusterEventEmitter emitter = new ClusterEventEmitter("primary", publisher, () -> 42L);
         cluster.addListener(emitter);
 
-        emitter.writeWithReason("app", "a", "active check failed: connect refused",
-                () -> cluster.setCheckState("a", HealthState.UNHEALTHY));
-        emitter.writeWithReason("app", "b", "ejected: 5 consecutive gateway failures",
-                () -> cluster.setEjected("b", true));
-        // a write that changes nothing visible (b stays ejected) raises nothing and leaves no reason behind
-        emitter.writeWithReason("app", "b", "stale", () -> cluster.setCheckState("b", HealthState.HEALTHY));
-        emitter.writeWithReason("app", "b", "ejection over", () -> cluster.setEjected("b", false));
+        cluster.setCheckState("a", HealthState.UNHEALTHY, "active check failed: connect refused");
+        cluster.eject("b", "ejected: 5 consecutive gateway failures", 30_000);
+        // a write that changes nothing visible (b stays ejected) raises nothing and its reason is not kept
+        cluster.setCheckState("b", HealthState.HEALTHY, "stale");
+        cluster.setNotEjected("b", "ejection over");
         cluster.setDraining("a", true);
 
         assertEquals(List.of(

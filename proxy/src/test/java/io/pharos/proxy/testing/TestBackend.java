@@ -6,7 +6,9 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -62,6 +64,7 @@ public final class TestBackend implements AutoCloseable {
     private final AtomicInteger wholeRequests = new AtomicInteger();
     private final AtomicLong streamed = new AtomicLong();
     private final AtomicLong rawBytes = new AtomicLong();
+    private final AtomicLong rawBytesSent = new AtomicLong();
     private final List<HttpRequest> seen = new CopyOnWriteArrayList<>();
     private final Map<Channel, Boolean> open = new ConcurrentHashMap<>();
 
@@ -86,13 +89,21 @@ public final class TestBackend implements AutoCloseable {
                         b.connections.incrementAndGet();
                         b.open.put(c, Boolean.TRUE);
                         c.closeFuture().addListener(f -> b.open.remove(c));
-                        c.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+                        c.pipeline().addLast(new ChannelDuplexHandler() {
                             @Override
                             public void channelRead(ChannelHandlerContext ctx, Object msg) {
                                 if (msg instanceof ByteBuf buf) {
                                     b.rawBytes.addAndGet(buf.readableBytes());
                                 }
                                 ctx.fireChannelRead(msg);
+                            }
+
+                            @Override
+                            public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+                                if (msg instanceof ByteBuf buf) {
+                                    b.rawBytesSent.addAndGet(buf.readableBytes());
+                                }
+                                ctx.write(msg, promise);
                             }
                         });
                         c.pipeline().addLast(new HttpServerCodec(), new Handler(b));
@@ -142,6 +153,11 @@ public final class TestBackend implements AutoCloseable {
 
     public long rawBytes() {
         return rawBytes.get();
+    }
+
+    /** Bytes written to the wire, headers included. */
+    public long rawBytesSent() {
+        return rawBytesSent.get();
     }
 
     public List<HttpRequest> seen() {

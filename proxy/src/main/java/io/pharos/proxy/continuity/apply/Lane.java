@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.pharos.proxy.cluster.Backend;
+import io.pharos.proxy.cluster.BackendByteCounter;
 import io.pharos.proxy.cluster.Cluster;
 import io.pharos.proxy.cluster.ClusterSnapshot;
 import io.pharos.proxy.cluster.LoadBalancer;
@@ -252,6 +253,7 @@ final class Lane {
                     .handler(new ChannelInitializer<Channel>() {
                         @Override
                         protected void initChannel(Channel ch) {
+                            ch.pipeline().addLast(BackendByteCounter.NAME, backend.byteCounter());
                             if (config.upstreamTls().isPresent()) {
                                 ch.pipeline().addLast(TLS, ctx.tls().newHandler(config.upstreamTls().get(), backend, ch.alloc()));
                             }
@@ -285,7 +287,6 @@ final class Lane {
                 return;
             }
             ch.pipeline().get(ReplayResponseHandler.class).lease(this);
-            backend.stats().addBytesSent(p.record.body().length);
             sentNanos = System.nanoTime();
             long timeoutNanos = ctx.settings().requestTimeout().orElse(config.timeouts().request()).toNanos();
             timeout = loop.schedule(this::timedOut, timeoutNanos, TimeUnit.NANOSECONDS);
