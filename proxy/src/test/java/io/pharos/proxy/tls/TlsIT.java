@@ -243,10 +243,9 @@ class TlsIT {
         }
     }
 
-    @Test
-    void failedHandshakesLogOneLinePerCauseWithoutStacks() throws Exception {
-        List<LogRecord> records = new java.util.concurrent.CopyOnWriteArrayList<>();
-        Handler capture = new Handler() {
+    /** A log handler that adds every record to {@code records}. */
+    private static Handler capture(List<LogRecord> records) {
+        return new Handler() {
             @Override
             public void publish(LogRecord r) {
                 records.add(r);
@@ -260,6 +259,29 @@ class TlsIT {
             public void close() {
             }
         };
+    }
+
+    @Test
+    void aTlsListenerIsLoggedAsHttps() throws Exception {
+        List<LogRecord> records = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Handler capture = capture(records);
+        Logger server = Logger.getLogger("io.pharos.proxy.server");
+        server.addHandler(capture);
+        try (ProxyHarness h = new ProxyHarness()) {
+            h.addBackend("b1");
+            h.start(config(h, "", ", { name = plain, listen = \"127.0.0.1:0\", protocol = http, cluster = app }"));
+            String started = records.stream().map(LogRecord::getMessage).filter(m -> m.startsWith("pharos started")).findFirst().orElseThrow();
+            assertTrue(started.contains("web=https://127.0.0.1:"), started);
+            assertTrue(started.contains("plain=http://127.0.0.1:"), started);
+        } finally {
+            server.removeHandler(capture);
+        }
+    }
+
+    @Test
+    void failedHandshakesLogOneLinePerCauseWithoutStacks() throws Exception {
+        List<LogRecord> records = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Handler capture = capture(records);
         Logger pharos = Logger.getLogger("io.pharos.proxy.tls");
         Logger netty = Logger.getLogger("io.netty");
         pharos.addHandler(capture);
