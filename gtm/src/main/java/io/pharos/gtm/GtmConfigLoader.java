@@ -61,14 +61,14 @@ public final class GtmConfigLoader {
     /** As {@link #load(Path)}, with {@code env} looking up environment variables (for {@code secret-env}). */
     public static GtmConfig load(Path file, Function<String, String> env) throws GtmConfigException {
         if (!Files.isRegularFile(file)) {
-            throw new GtmConfigException(List.of(file + ": config file not found or not a regular file"));
+            throw new GtmConfigException(List.of("config file not found or not a regular file"));
         }
         Config config;
         try {
             config = ConfigFactory.parseFile(file.toFile(),
                     ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF).setAllowMissing(false)).resolve();
         } catch (com.typesafe.config.ConfigException e) {
-            throw new GtmConfigException(List.of(file + ": " + e.getMessage()));
+            throw new GtmConfigException(List.of(ConfigReader.syntaxProblem(e, file)));
         }
         return fromConfig(config, env);
     }
@@ -79,7 +79,7 @@ public final class GtmConfigLoader {
         try {
             config = ConfigFactory.parseString(text).resolve();
         } catch (com.typesafe.config.ConfigException e) {
-            throw new GtmConfigException(List.of(e.getMessage()));
+            throw new GtmConfigException(List.of(ConfigReader.syntaxProblem(e, null)));
         }
         return fromConfig(config, env);
     }

@@ -76,10 +76,19 @@ class GtmConfigLoaderTest {
     }
 
     @Test
-    void unknownKeysAreErrorsWithTheirPath() {
-        List<String> p = problems(minimal("intervall = 2s", "tsig2 = 1"));
-        assertTrue(p.contains("gtm.intervall: unknown key"), p.toString());
-        assertTrue(p.contains("gtm.dns.tsig2: unknown key"), p.toString());
+    void unknownKeysAreErrorsWithTheirPathAndTheNearestKnownKey() {
+        List<String> p = problems(minimal("intervall = 2s, colour = blue", "tsig2 = 1"));
+        assertTrue(p.contains("gtm.intervall: unknown key (did you mean 'interval'?)"), p.toString());
+        assertTrue(p.contains("gtm.colour: unknown key"), p.toString());
+        assertTrue(p.contains("gtm.dns.tsig2: unknown key (did you mean 'tsig'?)"), p.toString());
+    }
+
+    @Test
+    void durationsWithoutAUnitAreRefused() {
+        List<String> p = problems(minimal("interval = 1, ttl = 30", "timeout = 2"));
+        assertTrue(p.contains("gtm.interval: expected a duration with a unit (e.g. 2s, 500ms), got 1"), p.toString());
+        assertTrue(p.contains("gtm.ttl: expected a duration with a unit (e.g. 2s, 500ms), got 30"), p.toString());
+        assertTrue(p.contains("gtm.dns.timeout: expected a duration with a unit (e.g. 2s, 500ms), got 2"), p.toString());
     }
 
     @Test

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -24,7 +25,9 @@ class GtmLauncherIT {
         String[] cmd = new String[args.length + 1];
         cmd[0] = ROOT.resolve("bin/pharos").toString();
         System.arraycopy(args, 0, cmd, 1, args.length);
-        Process p = new ProcessBuilder(cmd).directory(ROOT.toFile()).redirectErrorStream(true).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(ROOT.toFile()).redirectErrorStream(true);
+        pb.environment().put("PHAROS_TSIG_SECRET", GtmConfigLoaderTest.SECRET);
+        Process p = pb.start();
         try {
             assertTrue(p.waitFor(120, TimeUnit.SECONDS), "bin/pharos finished in time");
             return new Result(p.exitValue(), new String(p.getInputStream().readAllBytes()));
@@ -40,6 +43,21 @@ class GtmLauncherIT {
         Result r = run("gtm", "-c", conf.toString());
         assertEquals(2, r.exit(), r.output());
         assertTrue(r.output().lines().toList().contains("gtm.colour: unknown key"), r.output());
+    }
+
+    @Test
+    void checkOnAGtmConfigIsTheSidecarsCheck() throws Exception {
+        Path conf = dir.resolve("gtm.conf");
+        Files.writeString(conf, GtmConfigLoaderTest.minimal("", ""));
+        for (String[] args : List.of(new String[] {"check", "-c", conf.toString()}, new String[] {"gtm", "check", "-c", conf.toString()})) {
+            Result r = run(args);
+            assertEquals(0, r.exit(), r.output());
+            assertTrue(r.output().contains("pharos gtm: " + conf + " is valid (2 regions, 1 name, 1 DNS server)"), r.output());
+        }
+        Files.writeString(conf, GtmConfigLoaderTest.minimal("interval = 1", ""));
+        Result bad = run("check", "-c", conf.toString());
+        assertEquals(2, bad.exit(), bad.output());
+        assertTrue(bad.output().contains("gtm.interval: expected a duration with a unit (e.g. 2s, 500ms), got 1"), bad.output());
     }
 
     @Test

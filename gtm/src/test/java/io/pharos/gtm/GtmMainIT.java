@@ -44,11 +44,12 @@ class GtmMainIT {
             String err = err(dir, "bad");
             assertEquals(2, p.exitValue(), err);
             List<String> lines = err.lines().toList();
+            assertEquals("pharos gtm: invalid config " + conf + " (4 problems):", lines.get(0), err);
             assertTrue(lines.contains("gtm.colour: unknown key"), err);
             assertTrue(lines.contains("gtm.recovery-threshold: 2 is below failure-threshold 4 (expected >= it)"), err);
             assertTrue(lines.contains("gtm.dns.tsig.algorithm: hmac-md5 is refused (broken); use hmac-sha256"), err);
             assertTrue(lines.contains("gtm.dns.tsig.secret-env: environment variable PHAROS_TEST_UNSET_VARIABLE is not set"), err);
-            assertEquals(4, lines.size(), err);
+            assertEquals(5, lines.size(), err);
         } finally {
             p.destroyForcibly();
         }
@@ -133,7 +134,7 @@ class GtmMainIT {
         try {
             assertTrue(missing.waitFor(60, TimeUnit.SECONDS));
             assertEquals(2, missing.exitValue());
-            assertTrue(err(dir, "missing").contains("nope.conf: config file not found"), err(dir, "missing"));
+            assertTrue(err(dir, "missing").contains("nope.conf (1 problem):\nconfig file not found"), err(dir, "missing"));
             assertTrue(usage.waitFor(60, TimeUnit.SECONDS));
             assertEquals(2, usage.exitValue());
         } finally {

@@ -78,7 +78,8 @@ public final class Main {
 
     private static void usage(PrintStream s) {
         s.println("usage: pharos proxy -c FILE     run the proxy with a HOCON config");
-        s.println("       pharos check -c FILE     validate a config and exit (0 valid, 2 invalid)");
+        s.println("       pharos check -c FILE     validate a config, its certificates and backend names; exit 0 valid, 2 invalid");
+        s.println("                                (a GTM sidecar config: pharos gtm check -c FILE)");
         s.println("       pharos demo [--port N]   proxy on 127.0.0.1:8080 over three demo backends");
         s.println("       pharos demo continuity [--port N] [--mode sync|async]   two regions replicating writes (data continuity)");
         s.println("       pharos gtm -c FILE       run the GTM sidecar (cross-region DNS failover)");
@@ -119,14 +120,8 @@ public final class Main {
     }
 
     private static int check(String[] args, PrintStream out, PrintStream err) {
-        ConfigFile loaded = load(args, err);
-        if (loaded == null) {
-            return EXIT_CONFIG;
-        }
-        PharosConfig config = loaded.config();
-        out.println("pharos: " + loaded.file() + " is valid (" + config.listeners().size() + " listeners, "
-                + config.clusters().size() + " clusters)");
-        return EXIT_OK;
+        Path file = configArg(args, err);
+        return file == null ? EXIT_CONFIG : ConfigCheck.withDns(out, err).run(file);
     }
 
     private static int proxy(String[] args, PrintStream err) throws Exception {

@@ -65,7 +65,7 @@ class LayeringTest {
             "continuity.apply", "cluster config continuity.journal health tls transport",
             "continuity", "cluster config continuity.apply continuity.journal continuity.ship health l7 metrics tls transport",
             "server", "admin cluster config continuity h2 health l4 l7 lb metrics tls transport",
-            "", "admin config continuity.journal demo server transport");
+            "", "admin config continuity.journal demo server tls transport");
 
     private static final Pattern TYPE_IN_DESCRIPTOR = Pattern.compile("L(io/pharos/[\\w/$]+)[;<]");
 

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 
 /**
  * Reads one HOCON object for the config records: typed getters with defaults that record every
@@ -27,6 +28,9 @@ public final class ConfigReader {
     private final String path;
     private final List<String> problems;
     private final Set<String> known = new HashSet<>();
+
+    private static final Pattern BARE_NUMBER = Pattern.compile("[+-]?[0-9]*\\.?[0-9]+([eE][+-]?[0-9]+)?");
+    private static final Pattern ZERO = Pattern.compile("[+-]?0*\\.?0*");
 
     public ConfigReader(Config config, String path, List<String> problems) {
         this.config = config;
@@ -96,18 +100,36 @@ public final class ConfigReader {
                 d -> d >= min && d <= max ? null : outOfRange(d, "", min, max));
     }
 
-    /** A size in bytes ({@code 8k}, {@code 64KiB}, {@code 1048576}). */
+    /**
+     * A size with its unit ({@code 8k}, {@code 64KiB}, {@code 512b}); a bare number other than 0 is a problem,
+     * since a reader cannot tell bytes from kilobytes.
+     */
     public long bytes(String key, long dflt, long min, long max) {
-        return read(key, dflt, "expected a size in bytes (e.g. 16k)", config::getBytes,
+        return read(key, dflt, "expected a size with a unit (e.g. 512b, 16k, 1m)", withUnit(config::getBytes),
                 n -> n < min || n > max ? outOfRange(n, " bytes", min, max) : null);
     }
 
-    /** A duration ({@code 2s}, {@code 500ms}); negative values are problems, zero only when allowed. */
+    /**
+     * A duration with its unit ({@code 2s}, {@code 500ms}); a bare number other than 0 is a problem (HOCON
+     * would read {@code interval = 1} as one millisecond). Negative values are problems, zero only when allowed.
+     */
     public Duration duration(String key, Duration dflt, boolean zeroAllowed) {
-        return read(key, dflt, "expected a duration (e.g. 2s, 500ms)", config::getDuration,
+        return read(key, dflt, "expected a duration with a unit (e.g. 2s, 500ms)", withUnit(config::getDuration),
                 d -> d.isNegative() || (!zeroAllowed && d.isZero())
                         ? "must be " + (zeroAllowed ? ">= 0" : "> 0") + ", got " + config.getValue(quote(key)).unwrapped()
                         : null);
+    }
+
+    /** {@code get}, refusing (as a bad value) a number written without a unit, except 0. */
+    private <T> Function<String, T> withUnit(Function<String, T> get) {
+        return q -> {
+            ConfigValue v = config.getValue(q);
+            String raw = String.valueOf(v.unwrapped()).trim();
+            if ((v.valueType() == ConfigValueType.NUMBER || BARE_NUMBER.matcher(raw).matches()) && !ZERO.matcher(raw).matches()) {
+                throw new BadValue(v.origin(), q, "a number without a unit");
+            }
+            return get.apply(q);
+        };
     }
 
     /**
@@ -123,7 +145,7 @@ public final class ConfigReader {
         try {
             value = get.apply(quote(key));
         } catch (WrongType | BadValue e) {
-            problem(key, expected);
+            problem(key, expected + gotNumber(key));
             return dflt;
         }
         String reason = invalid.apply(value);
@@ -132,6 +154,12 @@ public final class ConfigReader {
             return dflt;
         }
         return value;
+    }
+
+    /** {@code ", got 1"} when {@code key} holds a number or a boolean (never a string: it may be a secret). */
+    private String gotNumber(String key) {
+        ConfigValue v = config.getValue(quote(key));
+        return v.valueType() == ConfigValueType.NUMBER || v.valueType() == ConfigValueType.BOOLEAN ? ", got " + v.unwrapped() : "";
     }
 
     private static String outOfRange(Object value, String unit, Object min, Object max) {
@@ -235,13 +263,70 @@ public final class ConfigReader {
         return keys;
     }
 
-    /** Reports every key present that no getter asked for. */
+    /** Reports every key present that no getter asked for, with the nearest known key when one is close. */
     public void finish() {
         for (String key : keys()) {
             if (!known.contains(key)) {
-                problem(key, "unknown key");
+                String near = nearest(key, known);
+                problem(key, "unknown key" + (near == null ? "" : " (did you mean '" + near + "'?)"));
             }
         }
+    }
+
+    /** The candidate closest to {@code key} by edit distance, if it is a likely typo of it (at most 2 edits, under half its length); else null. */
+    static String nearest(String key, Iterable<String> candidates) {
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (String c : candidates) {
+            int d = editDistance(key, c);
+            if (d < bestDistance || (d == bestDistance && best != null && c.compareTo(best) < 0)) {
+                best = c;
+                bestDistance = d;
+            }
+        }
+        return best != null && bestDistance <= 2 && bestDistance * 2 < Math.max(key.length(), best.length()) ? best : null;
+    }
+
+    /** Levenshtein distance, with a swap of two neighbours counting as one edit (so {@code tiemout} is one from {@code timeout}). */
+    static int editDistance(String a, String b) {
+        int[][] d = new int[a.length() + 1][b.length() + 1];
+        for (int i = 0; i <= a.length(); i++) {
+            d[i][0] = i;
+        }
+        for (int j = 0; j <= b.length(); j++) {
+            d[0][j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
+                if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
+                    d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+                }
+            }
+        }
+        return d[a.length()][b.length()];
+    }
+
+    /**
+     * A HOCON parse or resolve error as one problem line without the name of {@code mainFile} (the caller
+     * names it once): {@code line 4: <reason>}; an error in another (included) file keeps that file's name.
+     * {@code mainFile} is null for parsed text.
+     */
+    public static String syntaxProblem(com.typesafe.config.ConfigException e, java.nio.file.Path mainFile) {
+        String message = e.getMessage();
+        if (e.origin() == null) {
+            return message;
+        }
+        String prefix = e.origin().description() + ": ";
+        String reason = message.startsWith(prefix) ? message.substring(prefix.length()) : message;
+        String where = e.origin().lineNumber() > 0 ? "line " + e.origin().lineNumber() + ": " : "";
+        String other = e.origin().filename();
+        if (other != null && (mainFile == null || !java.nio.file.Path.of(other).toAbsolutePath().normalize()
+                .equals(mainFile.toAbsolutePath().normalize()))) {
+            where = other + ": " + where;
+        }
+        return where + reason;
     }
 
     private static String quote(String key) {

@@ -61,14 +61,14 @@ public final class ConfigLoader {
     /** Loads and validates {@code file}. Blocks on file I/O. */
     public static PharosConfig load(Path file) throws ConfigException {
         if (!Files.isRegularFile(file)) {
-            throw new ConfigException(List.of(file + ": config file not found or not a regular file"));
+            throw new ConfigException(List.of("config file not found or not a regular file"));
         }
         Config config;
         try {
             config = ConfigFactory.parseFile(file.toFile(),
                     ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF).setAllowMissing(false)).resolve();
         } catch (com.typesafe.config.ConfigException e) {
-            throw new ConfigException(List.of(file + ": " + e.getMessage()));
+            throw new ConfigException(List.of(ConfigReader.syntaxProblem(e, file)));
         }
         return fromConfig(config, Optional.of(file.toAbsolutePath().normalize()));
     }
@@ -79,7 +79,7 @@ public final class ConfigLoader {
         try {
             config = ConfigFactory.parseString(text).resolve();
         } catch (com.typesafe.config.ConfigException e) {
-            throw new ConfigException(List.of(e.getMessage()));
+            throw new ConfigException(List.of(ConfigReader.syntaxProblem(e, null)));
         }
         return fromConfig(config, Optional.empty());
     }

@@ -32,7 +32,7 @@ public final class HttpListenerInitializer extends ChannelInitializer<Channel> {
     @Override
     protected void initChannel(Channel ch) {
         if (tls != null) {
-            ch.pipeline().addLast(SNI, tls.newSniHandler()).addLast(ALPN, new AlpnHandler(h1));
+            ch.pipeline().addLast(SNI, tls.newSniHandler()).addLast(ALPN, new AlpnHandler(h1, tls));
         } else {
             ch.pipeline().addLast(DETECT, new PriorKnowledgeDetector(h1));
         }

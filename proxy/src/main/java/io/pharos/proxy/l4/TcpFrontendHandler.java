@@ -15,6 +15,7 @@ import io.netty.handler.ssl.SslCloseCompletionEvent;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
+import io.pharos.proxy.tls.ListenerTls;
 import io.pharos.proxy.cluster.Backend;
 import io.pharos.proxy.cluster.Cluster;
 import io.pharos.proxy.cluster.ClusterSnapshot;
@@ -60,6 +61,8 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
     private final boolean spliceAllowed;
     /** Whether the listener terminates TLS (an SNI handler precedes this one). */
     private final boolean clientTls;
+    /** Null for plaintext. */
+    private final ListenerTls listenerTls;
     private final UpstreamTls upstreamTls;
     private final PickContext pick = new PickContext();
     /** Set once in channelActive, on the loop. */
@@ -73,13 +76,15 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
     /** Loop-confined: whether the connected backend was told the connection ended. */
     private boolean ended;
 
-    TcpFrontendHandler(Cluster cluster, Transport transport, ProxyHealth health, boolean spliceAllowed, boolean clientTls,
+    /** {@code listenerTls}: the listener's certificates, or null for plaintext. */
+    TcpFrontendHandler(Cluster cluster, Transport transport, ProxyHealth health, boolean spliceAllowed, ListenerTls listenerTls,
                        UpstreamTls upstreamTls) {
         this.cluster = cluster;
         this.transport = transport;
         this.health = health;
         this.spliceAllowed = spliceAllowed;
-        this.clientTls = clientTls;
+        this.listenerTls = listenerTls;
+        this.clientTls = listenerTls != null;
         this.upstreamTls = upstreamTls;
     }
 
@@ -207,6 +212,7 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
             } else if (h.isSuccess()) {
                 connect(cluster.snapshot());
             } else {
+                listenerTls.handshakeFailed(ctx.channel(), h.cause());
                 closeClient();
             }
         } else if (evt instanceof ChannelInputShutdownEvent) {

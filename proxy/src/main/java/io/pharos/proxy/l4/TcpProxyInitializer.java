@@ -58,7 +58,7 @@ public final class TcpProxyInitializer extends ChannelInitializer<Channel> {
         }
         ch.pipeline()
                 .addLast(IDLE, new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS))
-                .addLast(FRONTEND, new TcpFrontendHandler(cluster, transport, health, spliceAllowed, tls != null, upstreamTls));
+                .addLast(FRONTEND, new TcpFrontendHandler(cluster, transport, health, spliceAllowed, tls, upstreamTls));
         if (acceptProxyProtocol) {
             // added first: the header precedes the TLS handshake
             ProxyProtocol.addAcceptHandlers(ch.pipeline(), PROXY_HEADER_TIMEOUT_MILLIS);

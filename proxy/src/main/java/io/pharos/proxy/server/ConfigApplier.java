@@ -110,11 +110,11 @@ final class ConfigApplier {
                         tlsSwaps.put(l.name(), old.tls().prepare(l.tls().get()));
                     } else {
                         // new TLS, or the listener's protocol changed: its ALPN offer with it
-                        tlsCreated.put(l.name(), ListenerTls.create(l.tls().get(), Listeners.alpn(l)));
+                        tlsCreated.put(l.name(), ListenerTls.create(l.name(), l.tls().get(), Listeners.alpn(l)));
                     }
                 } catch (TlsException e) {
                     for (String problem : e.problems()) {
-                        errors.add("pharos.listeners[" + i + "].tls: " + problem);
+                        errors.add("pharos.listeners[" + i + "]." + problem);
                     }
                 }
             }

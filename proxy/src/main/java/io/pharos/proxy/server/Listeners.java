@@ -72,7 +72,7 @@ final class Listeners {
         ListenerTls tls = null;
         if (l.tls().isPresent()) {
             try {
-                tls = ListenerTls.create(l.tls().get(), alpn(l));
+                tls = ListenerTls.create(l.name(), l.tls().get(), alpn(l));
             } catch (TlsException e) {
                 throw new BindException("listener " + l.name() + ": " + String.join("; ", e.problems()), e);
             }
@@ -207,10 +207,18 @@ final class Listeners {
     String describe() {
         List<String> out = new ArrayList<>();
         for (BoundListener l : listeners()) {
-            out.add(l.config().name() + "=" + l.config().protocol().name().toLowerCase() + "://" + l.localAddress().getHostString() + ":" + l.localAddress().getPort()
+            out.add(l.config().name() + "=" + scheme(l.config()) + "://" + l.localAddress().getHostString() + ":" + l.localAddress().getPort()
                     + "->" + l.config().cluster());
         }
         return String.join(", ", out);
+    }
+
+    /** How a listener is named in the log: {@code http}, {@code https}, {@code tcp} or {@code tls} (TCP over TLS). */
+    static String scheme(ListenerConfig l) {
+        return switch (l.protocol()) {
+            case HTTP -> l.tls().isPresent() ? "https" : "http";
+            case TCP -> l.tls().isPresent() ? "tls" : "tcp";
+        };
     }
 
     /** Closes every listening socket and the connections it accepted. Blocks up to a few seconds per listener. */

@@ -1,9 +1,11 @@
 package io.pharos.proxy.tls;
 
+import io.netty.channel.Channel;
 import io.netty.handler.ssl.SniHandler;
 import io.netty.handler.ssl.SslContext;
 import io.pharos.proxy.config.PharosConfig.TlsConfig;
 
+import java.time.Clock;
 import java.util.List;
 
 /**
@@ -18,11 +20,21 @@ import java.util.List;
 public interface ListenerTls {
 
     /**
-     * Builds every context of {@code config}, offering {@code alpn} (kept for every later
-     * {@link #reload}/{@link #prepare}); throws with one line per problem if any file is bad.
+     * Builds every context of {@code config} for the listener {@code name}, offering {@code alpn} (kept for
+     * every later {@link #reload}/{@link #prepare}); throws with one line per problem if any file is bad or
+     * a key does not belong to its certificate. Warnings (a certificate outside its validity) are logged.
      */
-    static ListenerTls create(TlsConfig config, Alpn alpn) throws TlsException {
-        return new SwappableListenerTls(CertificateSet.build(config, alpn), alpn);
+    static ListenerTls create(String name, TlsConfig config, Alpn alpn) throws TlsException {
+        return new SwappableListenerTls(name, SwappableListenerTls.logged(name, CertificateSet.build(config, alpn, Clock.systemUTC())), alpn);
+    }
+
+    /**
+     * Builds every context of {@code config} as {@link #create} would, serves nothing, and returns the
+     * warnings (for {@code pharos check}); throws with one line per problem. Each line starts with the
+     * config path relative to the listener ({@code tls.key: ...}). Blocks on file I/O.
+     */
+    static List<String> check(TlsConfig config, Alpn alpn) throws TlsException {
+        return CertificateSet.build(config, alpn, Clock.systemUTC()).warnings();
     }
 
     /** What the contexts offer by ALPN, fixed at {@link #create}. */
@@ -30,7 +42,8 @@ public interface ListenerTls {
 
     /**
      * Rebuilds the certificates from {@code config} and swaps them in for new connections. On any
-     * problem nothing changes (the old certificates stay) and the problems are returned, one line each;
+     * problem nothing changes (the old certificates stay) and the problems are returned, one line each
+     * (a key that does not belong to its certificate is one);
      * an empty list means the swap happened. Blocks on file I/O: control thread.
      */
     List<String> reload(TlsConfig config);
@@ -41,6 +54,12 @@ public interface ListenerTls {
      * problem. Blocks on file I/O: control thread.
      */
     Runnable prepare(TlsConfig config) throws TlsException;
+
+    /**
+     * Reports a failed handshake of {@code channel}: one log line per distinct cause per minute, the others
+     * counted ({@link HandshakeFailureLog}). Event loop; never throws.
+     */
+    void handshakeFailed(Channel channel, Throwable cause);
 
     /** A handler for a new client connection, to be first in its pipeline. Event loop. */
     SniHandler newSniHandler();

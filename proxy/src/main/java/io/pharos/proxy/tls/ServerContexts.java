@@ -10,10 +10,11 @@ import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 import io.pharos.proxy.config.PharosConfig.TlsConfig;
 
 import javax.net.ssl.SSLException;
-import java.nio.file.Path;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
 
 /**
- * Builds the server {@link SslContext}s of a listener from PEM files: the configured protocols only
+ * Builds the server {@link SslContext}s of a listener from a read and checked key pair ({@link PemFiles}, {@link KeyMatch}): the configured protocols only
  * (TLS 1.2 and 1.3 by default), session tickets (the engine's default), client-certificate verification
  * when {@code client-ca} is set, and for {@link Alpn#HTTP} HTTP/2-safe ciphers and ALPN {@code h2} then
  * {@code http/1.1} ({@link Alpn#NONE}: no ALPN, the engine's default ciphers).
@@ -23,13 +24,9 @@ final class ServerContexts {
     private ServerContexts() {
     }
 
-    static SslContext build(Path certificate, Path key, TlsConfig tls, Alpn alpn) throws SSLException {
-        SslContextBuilder b;
-        try {
-            b = SslContextBuilder.forServer(certificate.toFile(), key.toFile());
-        } catch (IllegalArgumentException e) {
-            throw new SSLException(certificate + " / " + key + ": " + e.getMessage(), e);
-        }
+    /** A server context serving {@code chain} (leaf first) with {@code key}, already read and checked to match. */
+    static SslContext build(X509Certificate[] chain, PrivateKey key, TlsConfig tls, Alpn alpn) throws SSLException {
+        SslContextBuilder b = SslContextBuilder.forServer(key, chain);
         b.sslProvider(TlsProviders.provider()).protocols(tls.protocols()).sessionTimeout(300);
         if (alpn == Alpn.HTTP) {
             if (tls.protocols().stream().allMatch(p -> p.equals("TLSv1.2") || p.equals("TLSv1.3"))) {
@@ -45,10 +42,6 @@ final class ServerContexts {
         if (tls.clientCa().isPresent()) {
             b.trustManager(tls.clientCa().get().toFile()).clientAuth(ClientAuth.REQUIRE);
         }
-        try {
-            return b.build();
-        } catch (SSLException e) {
-            throw new SSLException(certificate + " / " + key + ": " + e.getMessage(), e);
-        }
+        return b.build();
     }
 }

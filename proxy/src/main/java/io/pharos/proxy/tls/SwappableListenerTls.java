@@ -1,10 +1,12 @@
 package io.pharos.proxy.tls;
 
+import io.netty.channel.Channel;
 import io.netty.handler.ssl.SniHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.Mapping;
 import io.pharos.proxy.config.PharosConfig.TlsConfig;
 
+import java.time.Clock;
 import java.util.List;
 import java.util.logging.Logger;
 
@@ -14,13 +16,25 @@ final class SwappableListenerTls implements ListenerTls, Mapping<String, SslCont
     /** Time a client has from connecting to finishing its handshake (ClientHello included). */
     static final long HANDSHAKE_TIMEOUT_MILLIS = 10_000;
 
+    private final String name;
     private final Alpn alpn;
+    private final HandshakeFailureLog failures;
     /** Written by the control thread on reload; read by event loops at each handshake. */
     private volatile CertificateSet current;
 
-    SwappableListenerTls(CertificateSet initial, Alpn alpn) {
+    SwappableListenerTls(String name, CertificateSet initial, Alpn alpn) {
+        this.name = name;
         this.current = initial;
         this.alpn = alpn;
+        this.failures = new HandshakeFailureLog(name, System::nanoTime, HandshakeFailureLog.INTERVAL, LOG::warning);
+    }
+
+    /** {@code set}, after logging its warnings for the listener {@code name}. */
+    static CertificateSet logged(String name, CertificateSet set) {
+        for (String w : set.warnings()) {
+            LOG.warning("listener " + name + ": " + w);
+        }
+        return set;
     }
 
     @Override
@@ -30,7 +44,7 @@ final class SwappableListenerTls implements ListenerTls, Mapping<String, SslCont
 
     @Override
     public Runnable prepare(TlsConfig config) throws TlsException {
-        CertificateSet next = CertificateSet.build(config, alpn);
+        CertificateSet next = logged(name, CertificateSet.build(config, alpn, Clock.systemUTC()));
         return () -> current = next;
     }
 
@@ -40,9 +54,14 @@ final class SwappableListenerTls implements ListenerTls, Mapping<String, SslCont
             prepare(config).run();
             return List.of();
         } catch (TlsException e) {
-            LOG.warning("TLS reload failed, keeping the old certificates: " + String.join("; ", e.problems()));
+            LOG.warning("listener " + name + ": TLS reload failed, keeping the old certificates: " + String.join("; ", e.problems()));
             return e.problems();
         }
+    }
+
+    @Override
+    public void handshakeFailed(Channel channel, Throwable cause) {
+        failures.record(channel.remoteAddress(), cause);
     }
 
     @Override

@@ -83,6 +83,31 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void durationsAndSizesWithoutAUnitAreRefusedNamingThePath() {
+        List<String> p = problems("pharos { listeners = [ { name = w, listen = \"127.0.0.1:0\", cluster = app } ]\n"
+                + " http { max-header-size = 16384 }\n"
+                + " clusters { app { backends = [ { name = a, address = \"127.0.0.1:9001\" } ],"
+                + " health { active { interval = 1, timeout = 0 } }, timeouts { conect = 1s } } } }");
+        List<String> expected = List.of(
+                "pharos.http.max-header-size: expected a size with a unit (e.g. 512b, 16k, 1m), got 16384",
+                "pharos.clusters.app.health.active.interval: expected a duration with a unit (e.g. 2s, 500ms), got 1",
+                "pharos.clusters.app.health.active.timeout: must be > 0, got 0",
+                "pharos.clusters.app.timeouts.conect: unknown key (did you mean 'connect'?)");
+        assertTrue(p.containsAll(expected), p.toString());
+        assertEquals(expected.size(), p.size(), p.toString());
+    }
+
+    @Test
+    void aSyntaxErrorInAFileNamesItsLineOnce(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path file = dir.resolve("bad.conf");
+        java.nio.file.Files.writeString(file, "pharos {\n  listeners = [ { name = a, listen = \"127.0.0.1:1\", cluster = c\n}\n");
+        List<String> p = assertThrows(ConfigException.class, () -> ConfigLoader.load(file)).problems();
+        assertEquals(1, p.size(), p.toString());
+        assertTrue(p.get(0).startsWith("line 4: "), p.get(0));
+        assertTrue(!p.get(0).contains("bad.conf"), "the caller names the file: " + p.get(0));
+    }
+
+    @Test
     void crossChecks() {
         assertProblem("pharos { listeners = [ { name = w, listen = \"127.0.0.1:80\", cluster = app }, "
                 + "{ name = w, listen = \"127.0.0.1:80\", cluster = app } ]\n" + OK_CLUSTER + " }", "duplicate listener name 'w'");

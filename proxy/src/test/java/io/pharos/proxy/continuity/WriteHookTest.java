@@ -143,7 +143,7 @@ class WriteHookTest {
     @Test
     void aBodyOverMaxBodyIsRefusedUpFrontOrMidway() throws Exception {
         run();
-        ClusterConfig c = cluster("mode = async, max-body = 10");
+        ClusterConfig c = cluster("mode = async, max-body = 10b");
         ExchangeHook declared = observer.onRequest(c, request(HttpMethod.POST, "/a", "Content-Length", "11"), true);
         assertEquals(413, declared.admit().status().code());
         ExchangeHook chunked = observer.onRequest(c, request(HttpMethod.POST, "/a", "Transfer-Encoding", "chunked"), true);

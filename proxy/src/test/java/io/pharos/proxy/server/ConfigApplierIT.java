@@ -178,7 +178,7 @@ class ConfigApplierIT {
             assertEquals(200, c.send(longLine).read().status());
         }
         var channel = h.runtime().server().listener("web").channel();
-        ReloadResult r = reload(config("http { max-request-line = 256 }", web(port), h.backendsHocon("b1")));
+        ReloadResult r = reload(config("http { max-request-line = 256b }", web(port), h.backendsHocon("b1")));
         assertTrue(r.ok(), r.toString());
         assertSame(channel, h.runtime().server().listener("web").channel(), "same socket");
         assertNotNull(h.runtime().server().listener("web").context());

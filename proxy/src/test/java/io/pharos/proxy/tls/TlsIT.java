@@ -14,6 +14,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -206,10 +209,104 @@ class TlsIT {
                 assertFalse(rejected.ok(), "a bad certificate file fails the reload");
                 List<String> errors = rejected.errors();
                 assertEquals(1, errors.size(), errors.toString());
-                assertTrue(errors.get(0).startsWith("pharos.listeners[0].tls: "), errors.get(0));
+                assertTrue(errors.get(0).startsWith("pharos.listeners[0].tls.certificate: "), errors.get(0));
                 assertTrue(errors.get(0).contains(cert.toString()), errors.get(0));
                 assertTrue(sClient(h.port()).output().contains("CN = next.example"), "a bad file keeps the previous certificate");
             }
+        }
+    }
+
+    @Test
+    void reloadWithAKeyOfAnotherCertificateIsRefusedAndTheOldCertificateServes() throws Exception {
+        Path cert = dir.resolve("pair.pem");
+        Path key = dir.resolve("pair.key");
+        Files.copy(def.cert(), cert, StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(def.key(), key, StandardCopyOption.REPLACE_EXISTING);
+        try (ProxyHarness h = new ProxyHarness()) {
+            h.addBackend("b1");
+            String hocon = "pharos {\n workers = 1\n listeners = [ { name = web, listen = \"127.0.0.1:0\", protocol = http, cluster = app,\n"
+                    + " tls { certificate = \"" + cert + "\", key = \"" + key + "\" } } ]\n"
+                    + " clusters { app { backends = [\n" + h.backendsHocon() + " ] } }\n}\n";
+            h.start(hocon);
+            // a new certificate whose key was not copied with it: BoringSSL would load the pair and fail every handshake
+            Files.copy(a.cert(), cert, StandardCopyOption.REPLACE_EXISTING);
+            var rejected = h.server().applyConfig(ConfigLoader.parse(hocon));
+            assertFalse(rejected.ok(), "a key of another certificate fails the reload");
+            assertEquals(1, rejected.errors().size(), rejected.errors().toString());
+            String error = rejected.errors().get(0);
+            assertTrue(error.startsWith("pharos.listeners[0].tls.key: " + key + " and certificate " + cert + ": the key does not belong to the certificate"), error);
+            try (SSLSocket s = (SSLSocket) pki.clientContext().getSocketFactory().createSocket("127.0.0.1", h.port())) {
+                s.setSoTimeout(20_000);
+                assertEquals("b1", get(s), "handshakes go on with the old certificate");
+                assertTrue(TestPki.peerSubject(s).contains("default.example"), TestPki.peerSubject(s));
+            }
+        }
+    }
+
+    /** A log handler that adds every record to {@code records}. */
+    private static Handler capture(List<LogRecord> records) {
+        return new Handler() {
+            @Override
+            public void publish(LogRecord r) {
+                records.add(r);
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
+    @Test
+    void aTlsListenerIsLoggedAsHttps() throws Exception {
+        List<LogRecord> records = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Handler capture = capture(records);
+        Logger server = Logger.getLogger("io.pharos.proxy.server");
+        server.addHandler(capture);
+        try (ProxyHarness h = new ProxyHarness()) {
+            h.addBackend("b1");
+            h.start(config(h, "", ", { name = plain, listen = \"127.0.0.1:0\", protocol = http, cluster = app }"));
+            String started = records.stream().map(LogRecord::getMessage).filter(m -> m.startsWith("pharos started")).findFirst().orElseThrow();
+            assertTrue(started.contains("web=https://127.0.0.1:"), started);
+            assertTrue(started.contains("plain=http://127.0.0.1:"), started);
+        } finally {
+            server.removeHandler(capture);
+        }
+    }
+
+    @Test
+    void failedHandshakesLogOneLinePerCauseWithoutStacks() throws Exception {
+        List<LogRecord> records = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Handler capture = capture(records);
+        Logger pharos = Logger.getLogger("io.pharos.proxy.tls");
+        Logger netty = Logger.getLogger("io.netty");
+        pharos.addHandler(capture);
+        netty.addHandler(capture);
+        try (ProxyHarness h = new ProxyHarness()) {
+            h.addBackend("b1");
+            h.start(config(h, "", ""));
+            for (int i = 0; i < 20; i++) {
+                // plaintext HTTP to the TLS port: the same failure twenty times
+                try (java.net.Socket s = new java.net.Socket("127.0.0.1", h.port())) {
+                    s.setSoTimeout(20_000);
+                    s.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                    InputStream in = s.getInputStream();
+                    while (in.read() >= 0) {
+                        // until the proxy closes it
+                    }
+                }
+            }
+            List<LogRecord> failures = records.stream().filter(r -> r.getMessage() != null && r.getMessage().contains("TLS handshake failed")).toList();
+            assertEquals(1, failures.size(), failures.stream().map(LogRecord::getMessage).toList().toString());
+            assertTrue(failures.get(0).getMessage().startsWith("listener web: TLS handshake failed: NotSslRecordException"), failures.get(0).getMessage());
+            assertTrue(records.stream().allMatch(r -> r.getThrown() == null), "no stack trace is logged");
+        } finally {
+            pharos.removeHandler(capture);
+            netty.removeHandler(capture);
         }
     }
 

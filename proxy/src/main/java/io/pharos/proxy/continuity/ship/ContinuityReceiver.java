@@ -87,7 +87,7 @@ public final class ContinuityReceiver implements AutoCloseable {
         if (server != null) {
             throw new IllegalStateException("already started");
         }
-        ListenerTls tls = settings.tls().isPresent() ? ListenerTls.create(settings.tls().get(), Alpn.NONE) : null;
+        ListenerTls tls = settings.tls().isPresent() ? ListenerTls.create("continuity", settings.tls().get(), Alpn.NONE) : null;
         Transport transport = Transport.best();
         EventLoopGroup g = transport.newGroup(1, "pharos-continuity-recv");
         ReceiverHandler handler = new ReceiverHandler(this);

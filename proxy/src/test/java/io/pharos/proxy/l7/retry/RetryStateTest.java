@@ -62,7 +62,7 @@ class RetryStateTest {
 
     @Test
     void aBodyThatOutgrewTheReplayBufferIsNotRetried() throws Exception {
-        ClusterSnapshot s = putAfterFirstTry("retries { replay-buffer = 4 }", 5);
+        ClusterSnapshot s = putAfterFirstTry("retries { replay-buffer = 4b }", 5);
         assertNull(state.nextTry(s, false, budget), "5 bytes sent, 4 kept at most: nothing to replay");
         assertNotNull(state.nextTry(s, true, budget), "a connect failure does not need the body: nothing reached a backend");
         state.end();
@@ -70,7 +70,7 @@ class RetryStateTest {
 
     @Test
     void aReplayableBodyIsRetried() throws Exception {
-        ClusterSnapshot s = putAfterFirstTry("retries { replay-buffer = 8 }", 5);
+        ClusterSnapshot s = putAfterFirstTry("retries { replay-buffer = 8b }", 5);
         assertNotNull(state.nextTry(s, false, budget));
         state.end();
     }
