@@ -38,7 +38,7 @@ class ContinuityCapIT {
     void atItsCapTheJournalRefusesReplicatedWritesAndOtherRoutesServe() throws Exception {
         try (Region r = new Region("capped", tmp.resolve("capped"))) {
             r.startApps();
-            r.startProxy(r.config(unreachablePeer(), r.token(), "mode = async", "segment-size = 4096, max-bytes = 16384"));
+            r.startProxy(r.config(unreachablePeer(), r.token(), "mode = async", "segment-size = 4k, max-bytes = 16k"));
             Set<String> acked = fillUntilRefused(r, "x");
             Await.until(Duration.ofSeconds(10), "refusals counted as journal_full in GET /continuity",
                     () -> TestJson.number(r.continuity(), "writes", "refused", "journal_full") >= REFUSED_AFTER);
@@ -54,7 +54,7 @@ class ContinuityCapIT {
             r.startApps();
             // 32 KiB per file under the proxy (journal and log): the 64 KiB segment can never be filled
             r.startProxyWithFileSizeLimit(32, r.config(unreachablePeer(), r.token(), "mode = async",
-                    "segment-size = 65536, max-bytes = 1048576"));
+                    "segment-size = 64k, max-bytes = 1m"));
             Set<String> acked = fillUntilRefused(r, "x".repeat(1000));
             assertTrue(acked.size() < 33, "writes of 1 KB past 32 KiB were refused: " + acked.size() + " acknowledged");
             Await.until(Duration.ofSeconds(10), "the disk's refusal counted in GET /continuity", () -> {
