@@ -40,8 +40,9 @@ import java.util.function.Supplier;
  * The GTM sidecar at run time: probes every region on its own Netty loop, follows the local proxies'
  * event files with {@link EventRingReader} agents, feeds the {@link FailoverDecider} on one control
  * thread, writes switches to DNS with the {@link DnsUpdater} on one DNS thread, and serves the admin
- * endpoint. On start it reads the state from DNS and continues from it (writing the first state
- * record when there is none).
+ * endpoint. On start it checks the TSIG key against every DNS server, then reads the state from DNS and
+ * continues from it (writing the first state record when there is none); the key check repeats with the
+ * DNS refresh and feeds {@code /healthz}.
  *
  * <p>Threads: {@code pharos-gtm-control} owns the decider and every field marked "control thread";
  * {@code pharos-gtm-dns} does all DNS I/O; {@code pharos-gtm-loop} runs probes and the admin server;
