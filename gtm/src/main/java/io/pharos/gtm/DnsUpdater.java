@@ -29,8 +29,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -40,6 +43,11 @@ import java.util.function.BooleanSupplier;
  * {@code NXRRSET}/{@code YXRRSET} mean another sidecar switched first: the caller re-reads and adopts.
  * Timeouts, SERVFAIL, REFUSED and TSIG rejections are logged and retried with a doubling backoff until
  * applied, refused by the prerequisite, or {@code running} turns false.
+ *
+ * <p>It also checks the key against every server ({@link #checkServers}): at start with a signed
+ * prerequisite-only UPDATE (changes nothing; proves the server is reachable, knows the key and secret and
+ * takes updates for the zone), then periodically with a signed SOA query. The last signed exchange with
+ * each server, check or update, is its {@link ServerCheck}: what {@code /healthz} and the alert read.
  *
  * <p>Every method blocks on the network: it runs on the sidecar's DNS thread only.
  */
@@ -61,6 +69,13 @@ final class DnsUpdater {
     record Answer(HostPort server, List<String> addresses, Optional<DnsState> state, String error) {
     }
 
+    /** The last signed exchange with {@code server}: fine when {@code problem} is empty. */
+    record ServerCheck(HostPort server, String problem, long atWallMillis) {
+        boolean ok() {
+            return problem.isEmpty();
+        }
+    }
+
     private final GtmConfig config;
     private final Name zone;
     private final List<Name> names;
@@ -75,6 +90,8 @@ final class DnsUpdater {
     private volatile long updatesSent;
     /** Written by the DNS thread. */
     private volatile long updateFailures;
+    /** Written by the DNS thread, read by any: the last signed exchange per server (absent: none yet). */
+    private final Map<HostPort, ServerCheck> checks = new ConcurrentHashMap<>();
 
     DnsUpdater(GtmConfig config, Sleeper sleeper, BooleanSupplier running) {
         this.config = config;
@@ -189,6 +206,77 @@ final class DnsUpdater {
 
     // ---- switching ---------------------------------------------------------------------------
 
+    // ---- checking the key ------------------------------------------------------------------------
+
+    /**
+     * Checks the key against every server, one signed exchange each: with {@code viaUpdate} a
+     * prerequisite-only UPDATE ("the zone's SOA exists", so nothing can change), else a signed SOA query.
+     * Records each result ({@link #serverChecks}), logs a new failure at ERROR and a recovery at INFO (a
+     * failure that stays the same is not logged again); returns the failures.
+     */
+    List<ServerCheck> checkServers(boolean viaUpdate) {
+        List<ServerCheck> failed = new ArrayList<>();
+        for (HostPort server : config.dns().servers()) {
+            ServerCheck before = checks.get(server);
+            String problem = check(server, viaUpdate);
+            if (!problem.isEmpty()) {
+                failed.add(checks.get(server));
+                if (before == null || !problem.equals(before.problem())) {
+                    LOG.log(Level.ERROR, "ALERT: " + problem);
+                }
+            } else if (before == null || !before.ok()) {
+                LOG.log(Level.INFO, "TSIG key {0} accepted by {1} (zone {2})", config.dns().tsig().name(), server, zone);
+            }
+        }
+        return failed;
+    }
+
+    private String check(HostPort server, boolean viaUpdate) {
+        Message m;
+        if (viaUpdate) {
+            m = new Update(zone);
+            ((Update) m).present(zone, Type.SOA);
+        } else {
+            m = Message.newQuery(Record.newRecord(zone, Type.SOA, DClass.IN));
+            m.getHeader().unsetFlag(Flags.RD);
+        }
+        String what = viaUpdate ? "TSIG key check (no-op UPDATE)" : "TSIG key check (signed SOA query)";
+        String problem;
+        try {
+            if (viaUpdate) {
+                updatesSent++;
+            }
+            Message response = resolver(server, true).send(m);
+            TSIGRecord t = response.getTSIG();
+            int tsigError = t == null ? 0 : t.getError();
+            if (response.getRcode() == Rcode.NOERROR && tsigError == 0) {
+                problem = response.isVerified() ? "" : what + " to " + server + ": the answer's TSIG signature does not verify";
+            } else {
+                problem = describe(what, server, response.getRcode(), tsigError, "");
+            }
+        } catch (IOException e) {
+            problem = what + " to " + server + " failed: " + message(e);
+        }
+        if (!problem.isEmpty() && viaUpdate) {
+            updateFailures++;
+        }
+        record(server, problem);
+        return problem;
+    }
+
+    private void record(HostPort server, String problem) {
+        checks.put(server, new ServerCheck(server, problem, System.currentTimeMillis()));
+    }
+
+    /** The last signed exchange with each server that had one, in the order of {@code dns.servers}. Any thread. */
+    List<ServerCheck> serverChecks() {
+        return config.dns().servers().stream().map(checks::get).filter(Objects::nonNull).toList();
+    }
+
+    private static String message(IOException e) {
+        return e.getMessage() == null ? e.toString() : e.getMessage();
+    }
+
     /** Builds the one UPDATE that moves every name to {@code next.region()}, guarded by {@code expected}. */
     Update buildUpdate(Optional<DnsState> expected, DnsState next) {
         Region region = config.region(next.region())
@@ -217,12 +305,18 @@ final class DnsUpdater {
         return update;
     }
 
+    /** As {@link #switchTo(Optional, String, String)} without a hold. */
+    Outcome switchTo(Optional<DnsState> expected, String toRegion) {
+        return switchTo(expected, toRegion, "");
+    }
+
     /**
      * Moves every name to {@code toRegion} if DNS still holds {@code expected} (empty: no state record
-     * yet). Retries until applied, a prerequisite failure (then re-reads what is there), or stopped.
+     * yet), writing {@code hold} ("" for none, see {@link Hold}) into the new state. Retries until applied,
+     * a prerequisite failure (then re-reads what is there), or stopped.
      */
-    Outcome switchTo(Optional<DnsState> expected, String toRegion) {
-        DnsState next = expected.map(s -> s.next(toRegion)).orElse(new DnsState(1, toRegion));
+    Outcome switchTo(Optional<DnsState> expected, String toRegion, String hold) {
+        DnsState next = expected.map(s -> s.next(toRegion, hold)).orElse(new DnsState(1, toRegion, hold));
         Update update = buildUpdate(expected, next);
         Backoff backoff = new Backoff();
         int servers = config.dns().servers().size();
@@ -240,24 +334,26 @@ final class DnsUpdater {
                 if (rcode == Rcode.NOERROR && tsigError == 0) {
                     preferred = (preferred + attempt - 1) % servers;
                     lastError = "";
+                    record(server, "");
                     LOG.log(Level.INFO, "DNS update applied on {0}: {1} -> {2}", server,
                             expected.map(DnsState::txt).orElse("(no state)"), next.txt());
                     return new Outcome(Kind.APPLIED, Optional.of(next), "applied on " + server);
                 }
                 if (rcode == Rcode.NXRRSET || rcode == Rcode.YXRRSET) {
                     lastError = "";
+                    record(server, "");
                     Optional<DnsState> now = readState().orElse(Optional.empty());
                     LOG.log(Level.INFO, "DNS update not applied on {0}: the state changed ({1}); now {2}, adopting",
                             server, Rcode.string(rcode), now.map(DnsState::txt).orElse("(no state)"));
                     return new Outcome(Kind.CONFLICT, now, Rcode.string(rcode) + ": another sidecar switched first");
                 }
-                problem = describe(server, rcode, tsigError);
+                problem = describe("DNS update", server, rcode, tsigError, "; nothing changed; retrying");
             } catch (IOException e) {
-                problem = "DNS update to " + server + " failed: " + (e.getMessage() == null ? e.toString() : e.getMessage())
-                        + "; retrying";
+                problem = "DNS update to " + server + " failed: " + message(e) + "; retrying";
             }
             updateFailures++;
             lastError = problem;
+            record(server, problem);
             LOG.log(Level.WARNING, problem);
             if (attempt % servers == 0 && !backoff.sleep()) {
                 break;
@@ -266,24 +362,24 @@ final class DnsUpdater {
         return new Outcome(Kind.STOPPED, Optional.empty(), "stopped before the update was applied");
     }
 
-    private static String describe(HostPort server, int rcode, int tsigError) {
+    /** A rejection in words: {@code what} ("DNS update") REJECTED by the server, why, what to check, then {@code tail}. */
+    private static String describe(String what, HostPort server, int rcode, int tsigError, String tail) {
         if (tsigError == Rcode.BADSIG || tsigError == Rcode.BADKEY || tsigError == Rcode.BADTIME) {
-            String what = switch (tsigError) {
+            String why = switch (tsigError) {
                 case Rcode.BADKEY -> "the server does not know the key name/algorithm (check dns.tsig.name and algorithm)";
                 case Rcode.BADTIME -> "the clocks differ by more than the fudge (check NTP on this host and the server)";
                 default -> "the signature does not verify: wrong secret (check dns.tsig secret-file/secret-env)";
             };
-            return "DNS update REJECTED by " + server + ": TSIG " + Rcode.TSIGstring(tsigError) + " — " + what
-                    + "; nothing changed; retrying";
+            return what + " REJECTED by " + server + ": TSIG " + Rcode.TSIGstring(tsigError) + " — " + why + tail;
         }
         if (rcode == Rcode.NOTAUTH) {
-            return "DNS update REJECTED by " + server + ": NOTAUTH — the key is not accepted for this zone"
-                    + " or the server is not authoritative for it (check update-policy and dns.zone); nothing changed; retrying";
+            return what + " REJECTED by " + server + ": NOTAUTH — the key is not accepted for this zone"
+                    + " or the server is not authoritative for it (check update-policy and dns.zone)" + tail;
         }
         if (rcode == Rcode.NOTZONE) {
-            return "DNS update REJECTED by " + server + ": NOTZONE — a managed name is outside dns.zone; retrying";
+            return what + " REJECTED by " + server + ": NOTZONE — a managed name is outside dns.zone" + tail;
         }
-        return "DNS update to " + server + " answered " + Rcode.string(rcode) + "; nothing changed; retrying";
+        return what + " to " + server + " answered " + Rcode.string(rcode) + tail;
     }
 
     /**

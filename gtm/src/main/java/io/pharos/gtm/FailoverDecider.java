@@ -2,6 +2,7 @@ package io.pharos.gtm;
 
 import io.pharos.gtm.GtmConfig.Failback;
 
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -17,13 +18,16 @@ import java.util.Optional;
  * <ul>
  *   <li>A region is {@code down} after N consecutive failed rounds, {@code up} again after M
  *       consecutive good ones (a region never seen down is up after its first good round).</li>
- *   <li>When the active region is down, switch to the highest-priority region that is up and whose
- *       last round passed. When none is, keep the answer and raise an alert (never an empty answer).</li>
+ *   <li>When the active region is down and failing (its last N rounds failed), switch to the
+ *       highest-priority region that is up and whose last round passed. When none is, keep the answer and
+ *       raise an alert (never an empty answer). A down active region whose probes pass again is recovering:
+ *       nothing is switched away from it (the switch would be for zero failed rounds).</li>
  *   <li>A {@code cluster down} event from a region's proxy asks for fast re-probing of that region; it
  *       is a signal, not a verdict. A stale proxy heartbeat makes the proxy's view {@code unknown}:
  *       its signals are ignored, its silence is not taken for "down".</li>
  *   <li>Failback to a higher-priority region: {@code auto} after M good rounds and {@code min-hold}
- *       since the last switch; {@code manual} only by {@link #requestFailback}.</li>
+ *       since the last switch; {@code manual} only by {@link #requestFailback}. A manual failover holds
+ *       automatic failback off ({@link Hold}) until {@link #requestFailback} or the hold's end.</li>
  *   <li>While a switch is being written to DNS no other switch is decided; the answer changes only
  *       when the update is confirmed ({@link #switched}) or adopted from DNS ({@link #adopt}).</li>
  * </ul>
@@ -87,6 +91,8 @@ final class FailoverDecider {
     private String alert;
     /** Written by the control thread. */
     private Decision lastDecision;
+    /** Written by the control thread: the hold on automatic failback that came with the current answer. */
+    private Optional<Hold> hold = Optional.empty();
 
     FailoverDecider(List<String> regionsByPriority, int failureThreshold, int recoveryThreshold, long minHoldMillis,
                     Failback failback, long staleAfterMillis) {
@@ -115,14 +121,20 @@ final class FailoverDecider {
 
     // ---- inputs ------------------------------------------------------------------------------
 
-    /** The answer found in DNS (at start, or after another sidecar won a compare-and-set). */
+    /** The answer found in DNS (at start, or after another sidecar won a compare-and-set), without a hold. */
     void adopt(long nowMillis, String region, long dnsEpoch) {
+        adopt(nowMillis, region, dnsEpoch, Optional.empty());
+    }
+
+    /** The answer found in DNS with the hold on automatic failback its state record carries. */
+    void adopt(long nowMillis, String region, long dnsEpoch, Optional<Hold> dnsHold) {
         RegionState r = region(region);
         if (!r.name.equals(active) || dnsEpoch != epoch) {
             activeSinceMillis = nowMillis;
         }
         active = r.name;
         epoch = dnsEpoch;
+        hold = dnsHold;
         pending = null;
     }
 
@@ -188,48 +200,66 @@ final class FailoverDecider {
         }
         RegionState current = regions.get(active);
         if (current.status == Status.DOWN) {
+            if (current.consecutiveFailures < failureThreshold) {
+                // down, but it passed a round since: recovering, not failing now. Switching away would be a
+                // switch for fewer than N failed rounds (both regions back at once used to switch, then fail back).
+                return Optional.empty();
+            }
             Optional<RegionState> target = regions.values().stream()
                     .filter(r -> r != current && r.eligible()).findFirst();
             if (target.isPresent()) {
                 alert = null;
-                return decided(switchTo(nowMillis, target.get(), active + " down after " + current.consecutiveFailures
-                        + " consecutive failed rounds (" + current.lastReason + "); " + target.get().name + " healthy"));
+                return decided(switchTo(nowMillis, target.get(), Decision.Cause.REGION_DOWN, Optional.empty(),
+                        active + " down after " + current.consecutiveFailures + " consecutive failed rounds ("
+                                + current.lastReason + "); " + target.get().name + " healthy"));
             }
             if (alert == null) {
                 alert = "every region is down; keeping " + active + " (last: " + current.lastReason + ")";
-                return decided(new Decision(Decision.Kind.ALERT, active, active, alert, nowMillis));
+                return decided(new Decision(Decision.Kind.ALERT, Decision.Cause.ALL_DOWN, active, active, alert, nowMillis));
             }
             return Optional.empty();
         }
         if (alert != null) {
             String was = alert;
             alert = null;
-            return decided(new Decision(Decision.Kind.CLEAR, active, active, active + " is no longer down (was: " + was + ")", nowMillis));
+            return decided(new Decision(Decision.Kind.CLEAR, Decision.Cause.RECOVERED, active, active,
+                    active + " is no longer down (was: " + was + ")", nowMillis));
         }
-        if (failback == Failback.AUTO) {
+        if (failback == Failback.AUTO && hold.filter(h -> h.heldAt(nowMillis)).isEmpty()) {
             Optional<RegionState> better = regions.values().stream()
                     .filter(r -> r.priority < current.priority && r.eligible() && r.consecutiveSuccesses >= recoveryThreshold)
                     .findFirst();
             if (better.isPresent() && nowMillis - activeSinceMillis >= minHoldMillis) {
                 RegionState b = better.get();
-                return decided(switchTo(nowMillis, b, "failback: " + b.name + " healthy for " + b.consecutiveSuccesses
-                        + " rounds and " + active + " held " + (nowMillis - activeSinceMillis) + " ms (min-hold " + minHoldMillis + " ms)"));
+                return decided(switchTo(nowMillis, b, Decision.Cause.AUTO_FAILBACK, Optional.empty(), "failback: " + b.name
+                        + " healthy for " + b.consecutiveSuccesses + " rounds and " + active + " held "
+                        + (nowMillis - activeSinceMillis) + " ms (min-hold " + minHoldMillis + " ms"
+                        + (hold.isPresent() ? "; the manual failover's hold ended" : "") + ")"));
             }
         }
         return Optional.empty();
     }
 
-    /**
-     * The operator asks to move to {@code to}. Refused (with the reason) for an unknown region, the
-     * active one, a down one, or while another switch is in flight.
-     */
+    /** As {@link #requestFailover(long, String, Optional)}, holding automatic failback until {@code POST /failback}. */
     Decision requestFailover(long nowMillis, String to) throws RefusedException {
+        return requestFailover(nowMillis, to, Optional.empty());
+    }
+
+    /**
+     * The operator asks to move to {@code to}: maintenance, so automatic failback is held off for
+     * {@code holdFor}, or until {@link #requestFailback} when empty. Refused (with the reason) for an
+     * unknown region, the active one, a down one, or while another switch is in flight. The hold does not
+     * keep the answer on a region that fails: failing over away from it ends the hold.
+     */
+    Decision requestFailover(long nowMillis, String to, Optional<Duration> holdFor) throws RefusedException {
         RegionState target = regions.get(to);
         if (target == null) {
             throw new RefusedException(400, "unknown region '" + to + "' (regions: " + String.join(", ", regions.keySet()) + ")");
         }
         checkCanSwitch(target);
-        return decided(switchTo(nowMillis, target, "manual failover requested")).orElseThrow();
+        Hold h = holdFor.map(d -> new Hold(nowMillis + d.toMillis())).orElse(Hold.UNTIL_FAILBACK);
+        return decided(switchTo(nowMillis, target, Decision.Cause.MANUAL_FAILOVER, Optional.of(h),
+                "manual failover requested")).orElseThrow();
     }
 
     /**
@@ -242,7 +272,8 @@ final class FailoverDecider {
             throw new RefusedException(409, "no region is healthy");
         }
         checkCanSwitch(best.get());
-        return decided(switchTo(nowMillis, best.get(), "manual failback requested")).orElseThrow();
+        return decided(switchTo(nowMillis, best.get(), Decision.Cause.MANUAL_FAILBACK, Optional.empty(),
+                "manual failback requested")).orElseThrow();
     }
 
     private void checkCanSwitch(RegionState target) throws RefusedException {
@@ -260,9 +291,9 @@ final class FailoverDecider {
         }
     }
 
-    private Decision switchTo(long nowMillis, RegionState target, String reason) {
+    private Decision switchTo(long nowMillis, RegionState target, Decision.Cause cause, Optional<Hold> newHold, String reason) {
         pending = target.name;
-        return new Decision(Decision.Kind.SWITCH, active, target.name, reason, nowMillis);
+        return new Decision(Decision.Kind.SWITCH, cause, active, target.name, reason, newHold, nowMillis);
     }
 
     private Optional<Decision> decided(Decision d) {
@@ -270,9 +301,14 @@ final class FailoverDecider {
         return Optional.of(d);
     }
 
-    /** The switch to {@code region} was written and confirmed with {@code newEpoch}. */
+    /** The switch to {@code region} was written and confirmed with {@code newEpoch}, without a hold. */
     void switched(long nowMillis, String region, long newEpoch) {
-        adopt(nowMillis, region, newEpoch);
+        switched(nowMillis, region, newEpoch, Optional.empty());
+    }
+
+    /** The switch to {@code region} was written and confirmed with {@code newEpoch} and the decision's hold. */
+    void switched(long nowMillis, String region, long newEpoch, Optional<Hold> newHold) {
+        adopt(nowMillis, region, newEpoch, newHold);
     }
 
     /** The switch could not be written (after its retries); the next evaluation may decide again. */
@@ -296,6 +332,11 @@ final class FailoverDecider {
 
     Optional<String> pending() {
         return Optional.ofNullable(pending);
+    }
+
+    /** The hold on automatic failback that came with the current answer (possibly ended: see {@link Hold#heldAt}). */
+    Optional<Hold> hold() {
+        return hold;
     }
 
     Optional<String> alert() {

@@ -22,6 +22,7 @@ import io.pharos.health.admin.OrderedReplies;
 import io.pharos.gtm.GtmConfig.Admin;
 
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,8 +32,8 @@ import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 
 /**
- * The sidecar's admin endpoint (default 127.0.0.1:9902): {@code GET /status}, {@code GET /metrics},
- * {@code POST /failover?to=REGION}, {@code POST /failback}. Shares the proxy admin's plumbing
+ * The sidecar's admin endpoint (default 127.0.0.1:9902): {@code GET /healthz}, {@code GET /status},
+ * {@code GET /metrics}, {@code POST /failover?to=REGION[&hold=DURATION]}, {@code POST /failback}. Shares the proxy admin's plumbing
  * ({@code io.pharos.health.admin}): with a token configured every request needs
  * {@code Authorization: Bearer TOKEN} (compared in constant time), else 401; refusals are 4xx with the
  * JSON body {@code {"error": REASON, "status": CODE, "message": ...}}; keep-alive and pipelined requests
@@ -96,6 +97,11 @@ final class GtmAdminServer implements AutoCloseable {
 
         private CompletableFuture<FullHttpResponse> route(HttpMethod m, QueryStringDecoder q, boolean keepAlive) throws AdminError {
             switch (q.path()) {
+                case "/healthz" -> {
+                    AdminError.requireMethod(m, HttpMethod.GET);
+                    return answer(actions.healthz(), h -> AdminResponses.of(h.ok() ? HttpResponseStatus.OK
+                            : HttpResponseStatus.SERVICE_UNAVAILABLE, AdminResponses.TEXT, h.text(), keepAlive), keepAlive);
+                }
                 case "/status" -> {
                     AdminError.requireMethod(m, HttpMethod.GET);
                     return answer(actions.statusJson(), s -> AdminResponses.json(HttpResponseStatus.OK, s, keepAlive), keepAlive);
@@ -111,7 +117,17 @@ final class GtmAdminServer implements AutoCloseable {
                     if (to.size() != 1 || to.get(0).isBlank()) {
                         throw new AdminError(HttpResponseStatus.BAD_REQUEST, "expected exactly one query parameter to=REGION");
                     }
-                    return answer(actions.failover(to.get(0)), d -> accepted(d, keepAlive), keepAlive);
+                    List<String> hold = q.parameters().getOrDefault("hold", List.of());
+                    if (hold.size() > 1) {
+                        throw new AdminError(HttpResponseStatus.BAD_REQUEST, "expected at most one query parameter hold=DURATION");
+                    }
+                    Optional<Duration> holdFor;
+                    try {
+                        holdFor = hold.stream().findFirst().map(Hold::parseDuration);
+                    } catch (IllegalArgumentException e) {
+                        throw new AdminError(HttpResponseStatus.BAD_REQUEST, e.getMessage());
+                    }
+                    return answer(actions.failover(to.get(0), holdFor), d -> accepted(d, keepAlive), keepAlive);
                 }
                 case "/failback" -> {
                     AdminError.requireMethod(m, HttpMethod.POST);
@@ -147,7 +163,10 @@ final class GtmAdminServer implements AutoCloseable {
         m.put("accepted", true);
         m.put("from", d.from());
         m.put("to", d.to());
+        m.put("cause", d.cause().wireName());
         m.put("reason", d.reason());
+        m.put("hold", d.hold().map(h -> h.untilFailback() ? Hold.FAILBACK : Duration.ofMillis(h.untilMillis() - d.timeMillis()).toString())
+                .orElse(null));
         return AdminResponses.json(HttpResponseStatus.ACCEPTED, Json.write(m), keepAlive);
     }
 }

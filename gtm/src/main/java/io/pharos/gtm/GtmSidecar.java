@@ -20,6 +20,7 @@ import javax.net.ssl.SSLException;
 import java.lang.System.Logger.Level;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -32,14 +33,16 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 /**
  * The GTM sidecar at run time: probes every region on its own Netty loop, follows the local proxies'
  * event files with {@link EventRingReader} agents, feeds the {@link FailoverDecider} on one control
  * thread, writes switches to DNS with the {@link DnsUpdater} on one DNS thread, and serves the admin
- * endpoint. On start it reads the state from DNS and continues from it (writing the first state
- * record when there is none).
+ * endpoint. On start it checks the TSIG key against every DNS server, then reads the state from DNS and
+ * continues from it (writing the first state record when there is none); the key check repeats with the
+ * DNS refresh and feeds {@code /healthz}.
  *
  * <p>Threads: {@code pharos-gtm-control} owns the decider and every field marked "control thread";
  * {@code pharos-gtm-dns} does all DNS I/O; {@code pharos-gtm-loop} runs probes and the admin server;
@@ -70,6 +73,10 @@ final class GtmSidecar implements AdminActions, AutoCloseable {
     /** Written by close(); read by every thread. */
     private volatile boolean running = true;
 
+    /** Written by the control thread: the state record the decider follows (the compare-and-set guard of the next switch). */
+    private Optional<DnsState> current = Optional.empty();
+    /** Set by the control thread when it queues a DNS key check, cleared by the DNS thread when it runs. */
+    private final AtomicBoolean checkQueued = new AtomicBoolean();
     /** Written by the control thread: last answer seen on each server. */
     private List<DnsUpdater.Answer> answers = List.of();
     /** Written by the control thread: servers that did not confirm the last switch. */
@@ -122,13 +129,30 @@ final class GtmSidecar implements AdminActions, AutoCloseable {
         LOG.log(Level.INFO, "pharos gtm: admin on {0}, managing {1} in zone {2} via {3}, regions {4}, failback {5}",
                 admin.localAddress(), config.names(), config.dns().zone(), config.dns().servers(),
                 config.regions().stream().map(Region::name).toList(), config.failback());
-        dnsThread.execute(this::bootstrapState);
+        dnsThread.execute(() -> {
+            dns.checkServers(true);
+            bootstrapState();
+        });
         for (Region r : config.regions()) {
             control.execute(() -> probeNow(r.name()));
         }
         control.scheduleWithFixedDelay(guarded("tick", this::tick), TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
         long refresh = Math.max(1_000, config.interval().toMillis() * 5);
         control.scheduleWithFixedDelay(guarded("DNS refresh", this::refreshFromDns), refresh, refresh, TimeUnit.MILLISECONDS);
+        control.scheduleWithFixedDelay(guarded("DNS key check", this::checkDnsServers), refresh, refresh, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Control thread: queues a signed SOA query to every server on the DNS thread (what keeps
+     * {@code /healthz} current), unless one is still queued behind a long update.
+     */
+    private void checkDnsServers() {
+        if (checkQueued.compareAndSet(false, true)) {
+            dnsThread.execute(() -> {
+                checkQueued.set(false);
+                dns.checkServers(false);
+            });
+        }
     }
 
     /** A periodic task that logs what it throws instead of silently ending its schedule. */
@@ -167,8 +191,9 @@ final class GtmSidecar implements AdminActions, AutoCloseable {
                 DnsState s = state.get();
                 postToControl(control, "the DNS state read at start", () -> {
                     answers = seen;
-                    decider.adopt(now(), s.region(), s.epoch());
-                    LOG.log(Level.INFO, "continuing from DNS: {0} active (epoch {1})", s.region(), s.epoch());
+                    adoptState(s);
+                    LOG.log(Level.INFO, "continuing from DNS: {0} active (epoch {1}{2})", s.region(), s.epoch(),
+                            s.hold().isEmpty() ? "" : ", automatic failback held: hold=" + s.hold());
                     evaluate();
                 });
                 return;
@@ -214,13 +239,22 @@ final class GtmSidecar implements AdminActions, AutoCloseable {
                 read.flatMap(s -> s).ifPresent(s -> {
                     if (decider.pending().isEmpty() && s.epoch() > decider.epoch() && config.region(s.region()).isPresent()) {
                         adoptions++;
-                        LOG.log(Level.INFO, "decision: adopt {0} (epoch {1}) written by another sidecar or by hand",
-                                s.region(), s.epoch());
-                        decider.adopt(now(), s.region(), s.epoch());
+                        LOG.log(Level.INFO, "decision: adopt {0} written by another sidecar or by hand", s.txt());
+                        adoptState(s);
                     }
                 });
             });
         });
+    }
+
+    /** Control thread: follow {@code s}, with the hold on automatic failback it carries. */
+    private void adoptState(DnsState s) {
+        current = Optional.of(s);
+        Optional<Hold> hold = s.hold().isEmpty() ? Optional.empty() : Hold.fromTxt(s.hold(), now(), clock.time());
+        if (!s.hold().isEmpty() && hold.isEmpty()) {
+            LOG.log(Level.WARNING, "the state record {0} has an unreadable hold: ignored", s.txt());
+        }
+        decider.adopt(now(), s.region(), s.epoch(), hold);
     }
 
     // ---- probes and events -----------------------------------------------------------------------
@@ -337,9 +371,10 @@ final class GtmSidecar implements AdminActions, AutoCloseable {
 
     /** Control thread: writes the switch on the DNS thread and reports back. */
     private void execute(Decision d) {
-        Optional<DnsState> expected = Optional.of(new DnsState(decider.epoch(), d.from()));
+        Optional<DnsState> expected = current;
+        String hold = d.hold().map(h -> h.txt(now(), clock.time())).orElse("");
         dnsThread.execute(() -> {
-            DnsUpdater.Outcome o = dns.switchTo(expected, d.to());
+            DnsUpdater.Outcome o = dns.switchTo(expected, d.to(), hold);
             List<HostPort> notYet = o.kind() == DnsUpdater.Kind.APPLIED ? dns.confirm(o.state().orElseThrow(), CONFIRM_ATTEMPTS) : List.of();
             List<DnsUpdater.Answer> seen = answersNow();
             postToControl(control, "the outcome of " + d, () -> onOutcome(d, o, notYet, seen));
@@ -369,7 +404,8 @@ final class GtmSidecar implements AdminActions, AutoCloseable {
                 DnsState s = o.state().orElseThrow();
                 switches++;
                 unconfirmed = notYet;
-                decider.switched(now(), s.region(), s.epoch());
+                current = Optional.of(s);
+                decider.switched(now(), s.region(), s.epoch(), d.hold());
                 LOG.log(Level.WARNING, "switched to {0} (epoch {1}); {2}", s.region(), s.epoch(),
                         notYet.isEmpty() ? "every server serves it" : "not yet served by " + notYet);
             }
@@ -377,8 +413,8 @@ final class GtmSidecar implements AdminActions, AutoCloseable {
                 Optional<DnsState> s = o.state().filter(x -> config.region(x.region()).isPresent());
                 if (s.isPresent()) {
                     adoptions++;
-                    decider.adopt(now(), s.get().region(), s.get().epoch());
-                    LOG.log(Level.INFO, "decision: adopt {0} (epoch {1}): {2}", s.get().region(), s.get().epoch(), o.detail());
+                    adoptState(s.get());
+                    LOG.log(Level.INFO, "decision: adopt {0}: {1}", s.get().txt(), o.detail());
                 } else {
                     decider.switchFailed();
                 }
@@ -403,10 +439,10 @@ final class GtmSidecar implements AdminActions, AutoCloseable {
     }
 
     @Override
-    public CompletableFuture<Decision> failover(String toRegion) {
+    public CompletableFuture<Decision> failover(String toRegion, Optional<Duration> hold) {
         return onControl(() -> {
             try {
-                Decision d = decider.requestFailover(now(), toRegion);
+                Decision d = decider.requestFailover(now(), toRegion, hold);
                 act(d);
                 return d;
             } catch (FailoverDecider.RefusedException e) {
@@ -426,6 +462,11 @@ final class GtmSidecar implements AdminActions, AutoCloseable {
                 throw new RuntimeException(e);
             }
         });
+    }
+
+    @Override
+    public CompletableFuture<Health> healthz() {
+        return onControl(report::health);
     }
 
     @Override

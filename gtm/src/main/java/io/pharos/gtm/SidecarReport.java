@@ -45,10 +45,18 @@ final class SidecarReport {
         m.put("activeForMillis", decider.active().isPresent() ? now - decider.activeSinceMillis() : null);
         m.put("pending", decider.pending().orElse(null));
         m.put("failback", ConfigReader.wireName(config.failback()));
-        m.put("alert", decider.alert().orElse(null));
+        List<String> alerts = alerts();
+        m.put("alert", alerts.isEmpty() ? null : String.join("; ", alerts));
+        m.put("hold", decider.hold().filter(h -> h.heldAt(now)).map(h -> {
+            Map<String, Object> x = new LinkedHashMap<>();
+            x.put("until", h.txt(now, wall));
+            x.put("remainingMillis", h.untilFailback() ? null : h.untilMillis() - now);
+            return x;
+        }).orElse(null));
         m.put("lastDecision", decider.lastDecision().map(d -> {
             Map<String, Object> x = new LinkedHashMap<>();
             x.put("kind", d.kind().name().toLowerCase(Locale.ROOT));
+            x.put("cause", d.cause().wireName());
             x.put("from", d.from());
             x.put("to", d.to());
             x.put("reason", d.reason());
@@ -64,6 +72,16 @@ final class SidecarReport {
         d.put("switches", switches);
         d.put("adoptions", adoptions);
         d.put("unconfirmed", unconfirmed.stream().map(HostPort::toString).toList());
+        List<Object> cs = new ArrayList<>();
+        for (DnsUpdater.ServerCheck c : dns.serverChecks()) {
+            Map<String, Object> x = new LinkedHashMap<>();
+            x.put("server", c.server().toString());
+            x.put("ok", c.ok());
+            x.put("problem", c.problem());
+            x.put("agoMillis", wall - c.atWallMillis());
+            cs.add(x);
+        }
+        d.put("checks", cs);
         List<Object> as = new ArrayList<>();
         for (DnsUpdater.Answer a : answers) {
             Map<String, Object> x = new LinkedHashMap<>();
@@ -106,6 +124,35 @@ final class SidecarReport {
         return m;
     }
 
+    /**
+     * What is wrong now, worst first: every region down, then each DNS server whose last signed exchange
+     * (key check or update) failed. Control thread.
+     */
+    List<String> alerts() {
+        List<String> alerts = new ArrayList<>();
+        decider.alert().ifPresent(alerts::add);
+        for (DnsUpdater.ServerCheck c : dns.serverChecks()) {
+            if (!c.ok()) {
+                alerts.add("DNS server " + c.server() + " failing: " + c.problem());
+            }
+        }
+        return alerts;
+    }
+
+    /**
+     * The {@code /healthz} answer: ok while every DNS server answered its last signed exchange with the
+     * key (the sidecar can switch), else each failing server. Control thread.
+     */
+    AdminActions.Health health() {
+        List<DnsUpdater.ServerCheck> checks = dns.serverChecks();
+        if (checks.size() < config.dns().servers().size()) {
+            return new AdminActions.Health(false, "DNS servers not checked yet\n");
+        }
+        StringBuilder sb = new StringBuilder();
+        checks.stream().filter(c -> !c.ok()).forEach(c -> sb.append(c.server()).append(": ").append(c.problem()).append('\n'));
+        return sb.isEmpty() ? new AdminActions.Health(true, "ok\n") : new AdminActions.Health(false, sb.toString());
+    }
+
     /** The {@code /metrics} Prometheus text exposition. Control thread. */
     String metrics(long wall, long switches, long adoptions) {
         StringBuilder sb = new StringBuilder(1024);
@@ -124,11 +171,19 @@ final class SidecarReport {
         slots.forEach((n, s) -> sb.append("pharos_gtm_probes_total{region=\"").append(n).append("\"} ").append(s.probes).append('\n'));
         sb.append("# HELP pharos_gtm_probe_failures_total Failed probe rounds.\n# TYPE pharos_gtm_probe_failures_total counter\n");
         slots.forEach((n, s) -> sb.append("pharos_gtm_probe_failures_total{region=\"").append(n).append("\"} ").append(s.failures).append('\n'));
-        gauge(sb, "pharos_gtm_alert", "1 while every region is down (the answer is kept).", decider.alert().isPresent() ? 1 : 0);
+        gauge(sb, "pharos_gtm_alert", "1 while /status shows an alert: every region down, or a DNS server failing its key check or updates.",
+                alerts().isEmpty() ? 0 : 1);
+        sb.append("# HELP pharos_gtm_dns_server_ok 1 when the server's last signed exchange (key check or update) passed, 0 when it failed or none yet.\n")
+                .append("# TYPE pharos_gtm_dns_server_ok gauge\n");
+        for (HostPort server : config.dns().servers()) {
+            boolean ok = dns.serverChecks().stream().anyMatch(c -> c.server().equals(server) && c.ok());
+            sb.append("pharos_gtm_dns_server_ok{server=\"").append(server).append("\"} ").append(ok ? 1 : 0).append('\n');
+        }
         counter(sb, "pharos_gtm_switches_total", "Switches this sidecar wrote to DNS.", switches);
         counter(sb, "pharos_gtm_adoptions_total", "Switches made elsewhere that this sidecar adopted.", adoptions);
         counter(sb, "pharos_gtm_dns_updates_total", "DNS UPDATE messages sent.", dns.updatesSent());
-        counter(sb, "pharos_gtm_dns_update_failures_total", "DNS UPDATE attempts that failed and were retried.", dns.updateFailures());
+        counter(sb, "pharos_gtm_dns_update_failures_total",
+                "DNS UPDATE messages that failed (switches, retried, and the no-op key check at start).", dns.updateFailures());
         if (!readers.isEmpty()) {
             sb.append("# HELP pharos_gtm_proxy_heartbeat_age_seconds Age of the local proxy's heartbeat (-1: none).\n")
                     .append("# TYPE pharos_gtm_proxy_heartbeat_age_seconds gauge\n");

@@ -91,6 +91,34 @@ class DnsUpdaterIT {
     }
 
     @Test
+    void theKeyIsCheckedAgainstEveryServerWithoutChangingAnything() throws Exception {
+        DnsUpdater good = updater(bind.secret, new AtomicBoolean(true));
+        assertEquals(List.of(), good.checkServers(true), "the no-op UPDATE passes");
+        assertEquals(List.of(), good.checkServers(false), "the signed SOA query passes");
+        assertEquals(1, good.serverChecks().size());
+        assertTrue(good.serverChecks().get(0).ok());
+        assertEquals(0, good.updateFailures());
+        assertEquals(List.of("127.0.0.2"), bind.addresses(APP));
+        assertEquals(List.of(), bind.txt(STATE), "nothing written");
+
+        DnsUpdater wrong = updater(Base64.getEncoder().encodeToString(new byte[32]), new AtomicBoolean(true));
+        for (boolean viaUpdate : List.of(true, false)) {
+            List<DnsUpdater.ServerCheck> failed = wrong.checkServers(viaUpdate);
+            assertEquals(1, failed.size());
+            assertTrue(failed.get(0).problem().contains("REJECTED by 127.0.0.1:" + bind.port + ": TSIG BADSIG — the signature does not verify"),
+                    failed.get(0).problem());
+            assertFalse(wrong.serverChecks().get(0).ok());
+        }
+        assertEquals(1, wrong.updateFailures(), "the no-op UPDATE counts as a failed update, the query does not");
+
+        bind.stop();
+        List<DnsUpdater.ServerCheck> down = good.checkServers(false);
+        assertEquals(1, down.size());
+        assertTrue(down.get(0).problem().startsWith("TSIG key check (signed SOA query) to 127.0.0.1:" + bind.port + " failed: "),
+                down.get(0).problem());
+    }
+
+    @Test
     void bindDownForAWhileIsRetriedAndAppliedWhenBack() throws Exception {
         AtomicBoolean running = new AtomicBoolean(true);
         DnsUpdater u = updater(bind.secret, running);

@@ -6,6 +6,8 @@ import org.xbill.DNS.Section;
 import org.xbill.DNS.Type;
 import org.xbill.DNS.Update;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
@@ -21,9 +23,35 @@ class DnsUpdaterTest {
     @Test
     void stateRecordParsesAndRejectsJunk() {
         assertEquals(Optional.of(new DnsState(12, "secondary")), DnsState.parse("epoch=12 region=secondary"));
-        assertEquals("epoch=13 region=primary", new DnsState(12, "secondary").next("primary").txt());
+        assertEquals("epoch=13 region=primary", new DnsState(12, "secondary").next("primary", "").txt());
         assertEquals(Optional.empty(), DnsState.parse("epoch=x region=a"));
         assertEquals(Optional.empty(), DnsState.parse("hello"));
+    }
+
+    @Test
+    void stateRecordCarriesAManualFailoversHold() {
+        DnsState held = new DnsState(12, "primary").next("secondary", "failback");
+        assertEquals("epoch=13 region=secondary hold=failback", held.txt());
+        assertEquals(Optional.of(held), DnsState.parse(held.txt()));
+        assertEquals(Optional.of(new DnsState(4, "secondary", "2030-01-01T00:00:00Z")),
+                DnsState.parse("epoch=4 region=secondary hold=2030-01-01T00:00:00Z"));
+        assertEquals(Optional.empty(), DnsState.parse("epoch=4 region=secondary hold="));
+    }
+
+    @Test
+    void aHoldCrossesFromTheDecidersClockToTheWallClockAndBack() {
+        long now = 5_000;
+        long wall = Instant.parse("2030-01-01T00:00:00Z").toEpochMilli();
+        Hold h = new Hold(now + 1_800_000);
+        assertEquals("2030-01-01T00:30:00Z", h.txt(now, wall));
+        assertEquals(Optional.of(new Hold(now + 1_800_000 - 1_000)), Hold.fromTxt("2030-01-01T00:30:00Z", now, wall + 1_000),
+                "a sidecar reading it a second later holds a second less");
+        assertEquals("failback", Hold.UNTIL_FAILBACK.txt(now, wall));
+        assertEquals(Optional.of(Hold.UNTIL_FAILBACK), Hold.fromTxt("failback", now, wall));
+        assertEquals(Optional.empty(), Hold.fromTxt("tomorrow", now, wall));
+        assertEquals(Duration.ofMinutes(30), Hold.parseDuration("30m"));
+        assertEquals(Duration.ofMillis(1500), Hold.parseDuration("1500ms"));
+        assertThrows(IllegalArgumentException.class, () -> Hold.parseDuration("30"), "a number without a unit");
     }
 
     @Test

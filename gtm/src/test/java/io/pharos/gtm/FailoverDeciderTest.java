@@ -6,8 +6,10 @@ import io.pharos.gtm.FailoverDecider.Status;
 import io.pharos.gtm.GtmConfig.Failback;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -43,6 +45,7 @@ class FailoverDeciderTest {
         assertEquals("primary", s.from());
         assertEquals("secondary", s.to());
         assertTrue(s.reason().contains("3 consecutive failed rounds (connect refused)"), s.reason());
+        assertEquals(Decision.Cause.REGION_DOWN, s.cause());
         assertEquals(Optional.of("secondary"), d.pending());
         assertTrue(round(d, false, true, true).isEmpty(), "no second switch while one is in flight");
         d.switched(now, "secondary", 8);
@@ -275,6 +278,152 @@ class FailoverDeciderTest {
                 () -> new FailoverDecider(List.of("a", "b"), 3, 2, 0, Failback.AUTO, 1_000));
         assertThrows(IllegalArgumentException.class,
                 () -> new FailoverDecider(List.of("a"), 1, 1, 0, Failback.AUTO, 1_000));
+    }
+
+    /** One region's round and the evaluation after it, as the sidecar runs them (it evaluates after every probe). */
+    private Optional<Decision> probe(FailoverDecider d, String region, boolean ok) {
+        d.onProbeRound(now, region, ok, ok ? "status 200" : "connect refused");
+        return d.evaluate(now);
+    }
+
+    @Test
+    void bothRegionsBackTogetherSwitchNothingEvenWhenTheOtherIsUpFirst() {
+        FailoverDecider d = decider(Failback.AUTO);
+        round(d, true, true, true);
+        for (int i = 0; i < 3; i++) {
+            round(d, false, false, false);
+        }
+        assertEquals(Decision.Cause.ALL_DOWN, d.lastDecision().orElseThrow().cause());
+        List<Decision> decisions = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            now += INTERVAL;
+            // secondary's round lands first: it is up one evaluation before primary is
+            probe(d, "secondary", true).ifPresent(decisions::add);
+            probe(d, "primary", true).ifPresent(decisions::add);
+            probe(d, "tertiary", true).ifPresent(decisions::add);
+        }
+        assertEquals(1, decisions.size(), "only the alert's end: " + decisions);
+        assertEquals(Decision.Kind.CLEAR, decisions.get(0).kind());
+        assertEquals(Decision.Cause.RECOVERED, decisions.get(0).cause());
+        assertEquals(Optional.of("primary"), d.active());
+        assertTrue(d.pending().isEmpty(), "no switch for zero failed rounds, so no failback after it either");
+    }
+
+    @Test
+    void aDownActiveRegionThatPassesAgainIsKeptUntilItFailsNRoundsAgain() {
+        FailoverDecider d = decider(Failback.MANUAL);
+        round(d, true, true, true);
+        for (int i = 0; i < 3; i++) {
+            round(d, false, false, false);
+        }
+        assertTrue(round(d, true, true, true).isEmpty(), "primary passed once: recovering");
+        for (int i = 0; i < 3; i++) {
+            assertTrue(round(d, i % 2 == 0, true, true).isEmpty(), "flapping, never N failures in a row");
+        }
+        assertTrue(round(d, false, true, true).isEmpty());
+        assertTrue(round(d, false, true, true).isEmpty());
+        Decision s = round(d, false, true, true).orElseThrow();
+        assertEquals(Decision.Cause.REGION_DOWN, s.cause());
+        assertTrue(s.reason().startsWith("primary down after 3 consecutive failed rounds (connect refused)"), s.reason());
+    }
+
+    /** Random probe outcomes, evaluated after every probe: every switch's cause is true of the state it was decided in. */
+    @Test
+    void everySwitchCarriesItsRealCause() {
+        Random random = new Random(15);
+        FailoverDecider d = decider(Failback.AUTO);
+        List<String> regions = List.of("primary", "secondary", "tertiary");
+        int switches = 0;
+        for (int step = 0; step < 20_000; step++) {
+            now += INTERVAL / 3;
+            String region = regions.get(step % 3);
+            boolean ok = random.nextInt(100) < (region.equals("primary") ? 70 : 85);
+            Optional<Decision> decision = probe(d, region, ok);
+            if (decision.isEmpty() || decision.get().kind() != Decision.Kind.SWITCH) {
+                continue;
+            }
+            Decision s = decision.get();
+            FailoverDecider.RegionState from = d.region(s.from());
+            FailoverDecider.RegionState to = d.region(s.to());
+            switch (s.cause()) {
+                case REGION_DOWN -> {
+                    assertEquals(Status.DOWN, from.status, s.toString());
+                    assertTrue(from.consecutiveFailures >= 3, s.toString());
+                    assertTrue(s.reason().startsWith(s.from() + " down after " + from.consecutiveFailures + " consecutive failed rounds"), s.toString());
+                }
+                case AUTO_FAILBACK -> {
+                    assertTrue(to.priority < from.priority, s.toString());
+                    assertTrue(to.consecutiveSuccesses >= 5, s.toString());
+                }
+                default -> fail("unexpected cause " + s);
+            }
+            assertTrue(to.eligible(), "never to a failing region: " + s);
+            d.switched(now, s.to(), d.epoch() + 1);
+            switches++;
+        }
+        assertTrue(switches > 10, "the walk exercised switches: " + switches);
+    }
+
+    @Test
+    void manualFailoverUnderAutoFailbackHoldsUntilFailback() throws Exception {
+        FailoverDecider d = decider(Failback.AUTO);
+        round(d, true, true, true);
+        Decision m = d.requestFailover(now, "secondary");
+        assertEquals(Decision.Cause.MANUAL_FAILOVER, m.cause());
+        assertEquals(Optional.of(Hold.UNTIL_FAILBACK), m.hold());
+        d.switched(now, "secondary", 8, m.hold());
+        for (int i = 0; i < 200; i++) {
+            assertTrue(round(d, true, true, true).isEmpty(), "held: no automatic failback after " + (i + 1) + " good rounds");
+        }
+        Decision back = d.requestFailback(now);
+        assertEquals(Decision.Cause.MANUAL_FAILBACK, back.cause());
+        assertEquals("primary", back.to());
+        assertTrue(back.hold().isEmpty());
+        d.switched(now, "primary", 9, back.hold());
+        assertTrue(d.hold().isEmpty(), "POST /failback ends the hold");
+    }
+
+    @Test
+    void aTimedHoldEndsAndAutomaticFailbackFollows() throws Exception {
+        FailoverDecider d = decider(Failback.AUTO);
+        round(d, true, true, true);
+        long start = now;
+        Decision m = d.requestFailover(now, "secondary", Optional.of(java.time.Duration.ofMinutes(5)));
+        assertEquals(Optional.of(new Hold(start + 300_000)), m.hold());
+        d.switched(now, "secondary", 8, m.hold());
+        Optional<Decision> back = Optional.empty();
+        while (back.isEmpty() && now - start < 1_000_000) {
+            back = round(d, true, true, true);
+        }
+        Decision b = back.orElseThrow();
+        assertEquals(Decision.Cause.AUTO_FAILBACK, b.cause());
+        assertTrue(now - start >= 300_000, "not before the hold's end: " + (now - start));
+        assertTrue(now - start < 300_000 + INTERVAL + 1, "at the first round after it: " + (now - start));
+        assertTrue(b.reason().endsWith("; the manual failover's hold ended)"), b.reason());
+    }
+
+    @Test
+    void aHoldDoesNotKeepTheAnswerOnAFailingRegion() throws Exception {
+        FailoverDecider d = decider(Failback.AUTO);
+        round(d, true, true, true);
+        d.switched(now, "secondary", 8, d.requestFailover(now, "secondary").hold());
+        round(d, true, false, true);
+        round(d, true, false, true);
+        Decision away = round(d, true, false, true).orElseThrow();
+        assertEquals(Decision.Cause.REGION_DOWN, away.cause());
+        assertEquals("primary", away.to());
+        d.switched(now, "primary", 9, away.hold());
+        assertTrue(d.hold().isEmpty());
+    }
+
+    @Test
+    void aHoldAdoptedFromDnsHoldsToo() {
+        FailoverDecider d = decider(Failback.AUTO);
+        round(d, true, true, true);
+        d.adopt(now, "secondary", 8, Optional.of(Hold.UNTIL_FAILBACK));
+        for (int i = 0; i < 100; i++) {
+            assertTrue(round(d, true, true, true).isEmpty(), "another sidecar's manual failover is held here too");
+        }
     }
 
     private void failOverToSecondary(FailoverDecider d) {

@@ -9,6 +9,8 @@ import io.netty.handler.codec.http.HttpVersion;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
@@ -36,12 +38,22 @@ class GtmAdminServerTest {
             return CompletableFuture.completedFuture("pharos_gtm_alert 0\n");
         }
 
+        /** What healthz answers. Written by the test thread. */
+        Health health = new Health(true, "ok\n");
+
         @Override
-        public CompletableFuture<Decision> failover(String toRegion) {
+        public CompletableFuture<Health> healthz() {
+            return CompletableFuture.completedFuture(health);
+        }
+
+        @Override
+        public CompletableFuture<Decision> failover(String toRegion, Optional<Duration> hold) {
             if (!toRegion.equals("secondary")) {
                 return CompletableFuture.failedFuture(new FailoverDecider.RefusedException(400, "unknown region '" + toRegion + "'"));
             }
-            return CompletableFuture.completedFuture(new Decision(Decision.Kind.SWITCH, "primary", "secondary", "manual failover requested", 0));
+            Hold h = hold.map(d -> new Hold(1_000 + d.toMillis())).orElse(Hold.UNTIL_FAILBACK);
+            return CompletableFuture.completedFuture(new Decision(Decision.Kind.SWITCH, Decision.Cause.MANUAL_FAILOVER,
+                    "primary", "secondary", "manual failover requested", Optional.of(h), 1_000));
         }
 
         @Override
@@ -51,7 +63,11 @@ class GtmAdminServerTest {
     }
 
     private static FullHttpResponse call(Optional<String> token, HttpMethod method, String uri, String authorization) {
-        EmbeddedChannel ch = new EmbeddedChannel(new GtmAdminServer.AdminHandler(new FakeActions(), token));
+        return call(new FakeActions(), token, method, uri, authorization);
+    }
+
+    private static FullHttpResponse call(FakeActions actions, Optional<String> token, HttpMethod method, String uri, String authorization) {
+        EmbeddedChannel ch = new EmbeddedChannel(new GtmAdminServer.AdminHandler(actions, token));
         try {
             DefaultFullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, method, uri);
             if (authorization != null) {
@@ -114,7 +130,8 @@ class GtmAdminServerTest {
     void commandsAnswer202OrTheRefusalStatusWithJson() {
         FullHttpResponse ok = call(Optional.empty(), HttpMethod.POST, "/failover?to=secondary", null);
         assertEquals(202, ok.status().code());
-        assertEquals("{\"accepted\":true,\"from\":\"primary\",\"to\":\"secondary\",\"reason\":\"manual failover requested\"}\n", body(ok));
+        assertEquals("{\"accepted\":true,\"from\":\"primary\",\"to\":\"secondary\",\"cause\":\"manual-failover\","
+                + "\"reason\":\"manual failover requested\",\"hold\":\"failback\"}\n", body(ok));
         FullHttpResponse unknown = call(Optional.empty(), HttpMethod.POST, "/failover?to=mars", null);
         assertEquals(400, unknown.status().code());
         assertEquals(error("Bad Request", 400, "unknown region 'mars'"), body(unknown));
@@ -124,6 +141,36 @@ class GtmAdminServerTest {
         FullHttpResponse refused = call(Optional.empty(), HttpMethod.POST, "/failback", null);
         assertEquals(409, refused.status().code());
         assertEquals(error("Conflict", 409, "primary is already active"), body(refused));
+    }
+
+    @Test
+    void failoverTakesAHoldWithAUnitAndRefusesOtherwise() {
+        FullHttpResponse held = call(Optional.empty(), HttpMethod.POST, "/failover?to=secondary&hold=30m", null);
+        assertEquals(202, held.status().code());
+        assertTrue(body(held).contains("\"hold\":\"PT30M\""));
+        for (String bad : List.of("30", "0s", "-5m", "soon", "")) {
+            FullHttpResponse refused = call(Optional.empty(), HttpMethod.POST, "/failover?to=secondary&hold=" + bad, null);
+            assertEquals(400, refused.status().code(), bad);
+            assertEquals(error("Bad Request", 400, "hold: '" + bad + "' (expected: a positive duration with a unit: ms, s, m, h or d, e.g. 30m)"),
+                    body(refused));
+        }
+        FullHttpResponse twice = call(Optional.empty(), HttpMethod.POST, "/failover?to=secondary&hold=1m&hold=2m", null);
+        assertEquals(400, twice.status().code());
+        assertEquals(error("Bad Request", 400, "expected at most one query parameter hold=DURATION"), body(twice));
+    }
+
+    @Test
+    void healthzIs200OrA503WithTheReasonAsText() {
+        FakeActions actions = new FakeActions();
+        FullHttpResponse ok = call(actions, Optional.empty(), HttpMethod.GET, "/healthz", null);
+        assertEquals(200, ok.status().code());
+        assertEquals("text/plain; charset=utf-8", ok.headers().get(HttpHeaderNames.CONTENT_TYPE));
+        assertEquals("ok\n", body(ok));
+        actions.health = new AdminActions.Health(false, "127.0.0.1:53: TSIG key check REJECTED\n");
+        FullHttpResponse down = call(actions, Optional.empty(), HttpMethod.GET, "/healthz", null);
+        assertEquals(503, down.status().code());
+        assertEquals("127.0.0.1:53: TSIG key check REJECTED\n", body(down));
+        assertEquals(405, call(actions, Optional.empty(), HttpMethod.POST, "/healthz", null).status().code());
     }
 
     @Test

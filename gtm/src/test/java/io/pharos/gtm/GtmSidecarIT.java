@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -105,7 +106,7 @@ class GtmSidecarIT {
         System.out.printf("failover: primary killed -> new answer from BIND in %d ms%n",
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed));
         String st = status(s, null);
-        assertTrue(st.contains("\"lastDecision\":{\"kind\":\"switch\",\"from\":\"primary\",\"to\":\"secondary\""), st);
+        assertTrue(st.contains("\"lastDecision\":{\"kind\":\"switch\",\"cause\":\"region-down\",\"from\":\"primary\",\"to\":\"secondary\""), st);
         assertTrue(st.contains("consecutive failed rounds (connect refused)"), st);
 
         primary.start();
@@ -159,7 +160,58 @@ class GtmSidecarIT {
 
         HttpResponse<String> manual = send(s, "POST", "/failover?to=secondary", "s3cret-s3cret-s3cret");
         assertEquals(202, manual.statusCode(), manual.body());
-        Await.until(WAIT, "manual failover applied", () -> dnsIs("127.0.0.3", "epoch=4 region=secondary"));
+        Await.until(WAIT, "manual failover applied, holding failback", () -> dnsIs("127.0.0.3", "epoch=4 region=secondary hold=failback"));
+    }
+
+    @Test
+    void manualFailoverUnderAutoFailbackHoldsUntilFailbackOnEverySidecarOrForItsHoldTime() throws Exception {
+        GtmSidecar a = sidecar("failback = auto");
+        GtmSidecar b = sidecar("failback = auto");
+        Await.until(WAIT, "first state", () -> dnsIs("127.0.0.2", "epoch=1 region=primary"));
+        Await.until(WAIT, "both follow it", () -> status(a, null).contains("\"epoch\":1") && status(b, null).contains("\"epoch\":1"));
+
+        HttpResponse<String> manual = send(a, "POST", "/failover?to=secondary", null);
+        assertEquals(202, manual.statusCode(), manual.body());
+        assertTrue(manual.body().contains("\"cause\":\"manual-failover\""), manual.body());
+        assertTrue(manual.body().contains("\"hold\":\"failback\""), manual.body());
+        Await.until(WAIT, "the hold is written with the switch", () -> dnsIs("127.0.0.3", "epoch=2 region=secondary hold=failback"));
+        Await.until(WAIT, "the other sidecar adopts the switch and its hold",
+                () -> status(b, null).contains("\"active\":\"secondary\",\"epoch\":2") && status(b, null).contains("\"hold\":{\"until\":\"failback\""));
+        // min-hold is 1 s and M is 3 rounds of 200 ms: wait for ten times both, measured by the sidecars themselves
+        for (GtmSidecar s : List.of(a, b)) {
+            Await.until(WAIT, "primary healthy for 30 rounds and secondary active for 10 s", () -> {
+                String st = status(s, null);
+                return activeForMillis(st) >= 10_000 && st.matches("(?s).*\"name\":\"primary\",[^}]*\"consecutiveSuccesses\":([3-9]\\d|\\d{3,}),.*");
+            });
+        }
+        assertTrue(dnsIs("127.0.0.3", "epoch=2 region=secondary hold=failback"), "held: no automatic failback by either sidecar");
+
+        HttpResponse<String> back = send(b, "POST", "/failback", null);
+        assertEquals(202, back.statusCode(), back.body());
+        Await.until(WAIT, "POST /failback on any sidecar ends the hold", () -> dnsIs("127.0.0.2", "epoch=3 region=primary"));
+
+        Await.until(WAIT, "a follows epoch 3", () -> status(a, null).contains("\"active\":\"primary\",\"epoch\":3"));
+        HttpResponse<String> timed = send(a, "POST", "/failover?to=secondary&hold=3s", null);
+        assertEquals(202, timed.statusCode(), timed.body());
+        assertTrue(timed.body().contains("\"hold\":\"PT3S\""), timed.body());
+        Await.until(WAIT, "a timed hold is written as its end", () -> {
+            try {
+                return bind.txt(STATE).toString().matches("\\[epoch=4 region=secondary hold=\\d{4}-\\d\\d-\\d\\dT[0-9:.]+Z]");
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        long held = System.nanoTime();
+        Await.until(WAIT, "automatic failback once the hold is over", () -> dnsIs("127.0.0.2", "epoch=5 region=primary"));
+        assertTrue(System.nanoTime() - held >= TimeUnit.MILLISECONDS.toNanos(2_000), "not before the hold's end");
+        String st = status(a, null) + status(b, null);
+        assertTrue(st.contains("\"cause\":\"auto-failback\""), st);
+        assertTrue(st.contains("the manual failover's hold ended"), st);
+    }
+
+    private static long activeForMillis(String status) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"activeForMillis\":(\\d+)").matcher(status);
+        return m.find() ? Long.parseLong(m.group(1)) : -1;
     }
 
     @Test
@@ -214,15 +266,54 @@ class GtmSidecarIT {
         GtmSidecar s = sidecar("failback = manual");
         Await.until(WAIT, "first state", () -> dnsIs("127.0.0.2", "epoch=1 region=primary"));
         Await.until(WAIT, "status follows it", () -> status(s, null).contains("\"active\":\"primary\",\"epoch\":1"));
+        Await.until(WAIT, "healthz 200: BIND reached with a valid key", () -> healthz(s).statusCode() == 200);
+        assertEquals("ok\n", healthz(s).body());
         bind.stop();
+        Await.until(WAIT, "healthz 503 once the periodic key check cannot reach BIND", () -> healthz(s).statusCode() == 503);
+        assertTrue(healthz(s).body().startsWith("127.0.0.1:" + bind.port + ": TSIG key check (signed SOA query) to 127.0.0.1:"
+                + bind.port + " failed: "), healthz(s).body());
         primary.stop();
         Await.until(WAIT, "the switch is decided and retried while BIND is down", () -> {
             String st = status(s, null);
             return st.contains("\"pending\":\"secondary\"") && st.contains("failed: Connection refused; retrying");
         });
+        assertTrue(status(s, null).contains("\"alert\":\"DNS server 127.0.0.1:" + bind.port + " failing: "), status(s, null));
         bind.launch();
         Await.until(WAIT, "applied when BIND is back", () -> dnsIs("127.0.0.3", "epoch=2 region=secondary"));
         Await.until(WAIT, "status follows it", () -> status(s, null).contains("\"active\":\"secondary\",\"epoch\":2,"));
+        Await.until(WAIT, "healthz 200 again", () -> healthz(s).statusCode() == 200);
+        assertTrue(status(s, null).contains("\"alert\":null"), status(s, null));
+    }
+
+    private HttpResponse<String> healthz(GtmSidecar s) {
+        try {
+            return get(s, "/healthz", null);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void aWrongTsigSecretIsFoundAtStartBeforeAnyFailover() throws Exception {
+        DnsUpdater good = new DnsUpdater(GtmTestSupport.config(bind, bind.secret, primary.url(), secondary.url(), ""),
+                d -> Thread.sleep(d.toMillis()), () -> true);
+        assertEquals(DnsUpdater.Kind.APPLIED, good.switchTo(Optional.empty(), "primary").kind(), "a state record already in DNS: no write at start");
+        String wrong = java.util.Base64.getEncoder().encodeToString(new byte[32]);
+        GtmSidecar s = GtmSidecar.start(GtmTestSupport.config(bind, wrong, primary.url(), secondary.url(), "failback = auto"));
+        toClose.add(s);
+        String rejected = "TSIG key check (no-op UPDATE) REJECTED by 127.0.0.1:" + bind.port
+                + ": TSIG BADSIG — the signature does not verify: wrong secret (check dns.tsig secret-file/secret-env)";
+        Await.until(WAIT, "the alert is raised at start", () -> status(s, null).contains(
+                "\"alert\":\"DNS server 127.0.0.1:" + bind.port + " failing: " + rejected));
+        assertTrue(status(s, null).contains("\"active\":\"primary\",\"epoch\":1,"), "nothing else went wrong: " + status(s, null));
+        assertEquals(503, healthz(s).statusCode());
+        assertTrue(healthz(s).body().contains("TSIG BADSIG"), healthz(s).body());
+        String metrics = get(s, "/metrics", null).body();
+        assertTrue(metrics.contains("pharos_gtm_dns_update_failures_total 1\n"), metrics);
+        assertTrue(metrics.contains("pharos_gtm_dns_server_ok{server=\"127.0.0.1:" + bind.port + "\"} 0\n"), metrics);
+        assertTrue(metrics.contains("pharos_gtm_alert 1\n"), metrics);
+        assertFalse(status(s, null).contains(wrong), "the secret is never shown");
+        assertEquals(List.of("epoch=1 region=primary"), bind.txt(STATE), "the check changed nothing");
     }
 
     @Test
@@ -232,6 +323,9 @@ class GtmSidecarIT {
         toClose.add(s);
         Await.until(WAIT, "the rejection shows in status", () -> status(s, null).contains(
                 "TSIG BADSIG — the signature does not verify: wrong secret (check dns.tsig secret-file/secret-env); nothing changed; retrying"));
+        assertTrue(status(s, null).contains("\"alert\":\"DNS server 127.0.0.1:" + bind.port + " failing: DNS update REJECTED"),
+                "failing updates are the alert: " + status(s, null));
+        assertEquals(503, healthz(s).statusCode());
         String metrics = get(s, "/metrics", null).body();
         assertTrue(metrics.lines().anyMatch(l -> l.startsWith("pharos_gtm_dns_update_failures_total ") && !l.endsWith(" 0")), metrics);
         assertFalse(status(s, null).contains(wrong), "the secret is never shown");
