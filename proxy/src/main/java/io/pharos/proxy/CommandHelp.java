@@ -75,6 +75,8 @@ final class CommandHelp {
 
                     options:
                       -f, --file FILE     the event file (required)
+
+                    exit: 2 usage; otherwise it runs until killed
                     """;
             case "journal" -> "usage: " + JournalDump.usageLine() + "\n" + """
 
