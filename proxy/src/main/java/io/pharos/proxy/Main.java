@@ -26,8 +26,10 @@ import java.util.logging.Logger;
 /**
  * The command line: {@code pharos proxy -c FILE}, {@code pharos check -c FILE}, {@code pharos demo},
  * {@code pharos events -f FILE}, {@code pharos journal dump DIR}, {@code pharos kv --listen HOST:PORT --store DIR}. ({@code pharos gtm -c FILE} is the sidecar's own entry point, GtmMain in
- * module gtm, which {@code bin/pharos} runs.) Exit codes: 0 ok, 1 runtime failure,
- * 2 invalid config or usage.
+ * module gtm, which {@code bin/pharos} runs.) {@code pharos --version} prints the build's version,
+ * {@code pharos COMMAND --help} the command's usage ({@link CommandHelp}); {@code -v}, {@code -vv} and
+ * {@code --log-level SPEC} set the log levels ({@link LogLevels}). Exit codes: 0 ok, 1 runtime failure,
+ * 2 invalid config or usage. Runs on the main thread.
  */
 public final class Main {
     static final int EXIT_OK = 0;
