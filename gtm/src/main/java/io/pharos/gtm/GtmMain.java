@@ -1,6 +1,10 @@
 package io.pharos.gtm;
 
+import io.pharos.health.PharosVersion;
+import io.pharos.health.logging.LogLevels;
+
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -11,12 +15,44 @@ import java.util.concurrent.CountDownLatch;
  * on a file with a top-level {@code gtm} object) validates and exits: 0 valid, 2 invalid.
  */
 public final class GtmMain {
+    private static final String HELP = """
+            usage: pharos gtm -c FILE [-v | --log-level SPEC]
+                   pharos gtm check -c FILE   validate the config and exit (0 valid, 2 invalid)
+                   pharos gtm --version
+
+            Runs the GTM sidecar (cross-region DNS failover, docs/gtm.md) with the HOCON config FILE
+            (conf/gtm.conf is the commented example) until SIGTERM or SIGINT (exit 0). Its admin API
+            (gtm.admin.listen) answers GET /status, POST /failover and POST /failback.
+
+            options:
+              -c, --config FILE   the config (required)
+            """ + LogLevels.HELP + """
+
+            exit: 0 stopped by a signal; 1 cannot start; 2 invalid config (one line per problem) or usage
+            JVM: JAVA_OPTS is passed to the JVM (docs/operations.md, "JVM settings").
+            """;
+
     private GtmMain() {
     }
 
-    public static void main(String[] args) throws InterruptedException {
-        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
-            System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tFT%1$tT.%1$tL %4$s %3$s: %5$s%6$s%n");
+    public static void main(String[] cmdline) throws InterruptedException {
+        LogLevels.useOneLineFormat();
+        String[] args;
+        try {
+            LogLevels.Parsed parsed = LogLevels.extract(cmdline);
+            parsed.levels().apply();
+            args = parsed.rest();
+        } catch (IllegalArgumentException e) {
+            usage(e.getMessage());
+            return;
+        }
+        if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"))) {
+            System.out.println(PharosVersion.describe("pharos gtm"));
+            System.exit(0);
+        }
+        if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
+            System.out.print(HELP);
+            System.exit(0);
         }
         boolean check = args.length > 0 && "check".equals(args[0]);
         Path file = null;
@@ -70,7 +106,7 @@ public final class GtmMain {
     }
 
     private static void usage(String problem) {
-        System.err.println("usage: pharos gtm -c FILE | pharos gtm check -c FILE   (" + problem + ")");
+        System.err.println("usage: pharos gtm -c FILE [-v | --log-level SPEC] | pharos gtm check -c FILE   (" + problem + "; see pharos gtm --help)");
         System.exit(2);
     }
 }

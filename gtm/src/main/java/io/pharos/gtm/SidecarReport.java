@@ -1,5 +1,6 @@
 package io.pharos.gtm;
 
+import io.pharos.health.PharosVersion;
 import io.pharos.health.config.ConfigReader;
 import io.pharos.health.config.HostPort;
 import io.pharos.health.event.ipc.EventRingReader;
@@ -10,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * Renders the sidecar's state for the admin endpoint: the {@code /status} document and the
@@ -37,7 +37,7 @@ final class SidecarReport {
     Map<String, Object> status(long now, long wall, long uptimeSeconds, List<DnsUpdater.Answer> answers,
                                List<HostPort> unconfirmed, long switches, long adoptions) {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("version", Optional.ofNullable(SidecarReport.class.getPackage().getImplementationVersion()).orElse("dev"));
+        m.put("version", PharosVersion.current());
         m.put("uptimeSeconds", uptimeSeconds);
         m.put("names", config.names());
         m.put("active", decider.active().orElse(null));

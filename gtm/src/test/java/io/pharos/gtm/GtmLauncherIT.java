@@ -1,5 +1,6 @@
 package io.pharos.gtm;
 
+import io.pharos.health.testing.PomVersion;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -7,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.jar.JarFile;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -65,5 +67,29 @@ class GtmLauncherIT {
         Result r = run("gtm", "--what");
         assertEquals(2, r.exit(), r.output());
         assertTrue(r.output().contains("usage: pharos gtm -c FILE"), r.output());
+    }
+
+    /** {@code bin/pharos gtm --version}: the build's version, which the sidecar's jar also carries in its manifest. */
+    @Test
+    void versionIsTheBuildsVersion() throws Exception {
+        String version = PomVersion.of(ROOT);
+        Result r = run("gtm", "--version");
+        assertEquals(0, r.exit(), r.output());
+        assertTrue(r.output().startsWith("pharos gtm " + version + "\njava "), r.output());
+        Path jar = ROOT.resolve("gtm/target/pharos-gtm-" + version + ".jar");
+        try (JarFile j = new JarFile(jar.toFile())) {
+            assertEquals(version, j.getManifest().getMainAttributes().getValue("Implementation-Version"), jar.toString());
+        }
+    }
+
+    @Test
+    void helpExplainsTheSidecarAndABadLogLevelIsAUsageError() throws Exception {
+        Result help = run("gtm", "--help");
+        assertEquals(0, help.exit(), help.output());
+        assertTrue(help.output().startsWith("usage: pharos gtm -c FILE [-v | --log-level SPEC]"), help.output());
+        assertTrue(help.output().contains("\nexit: "), help.output());
+        Result bad = run("gtm", "-c", "conf/gtm.conf", "--log-level", "loud");
+        assertEquals(2, bad.exit(), bad.output());
+        assertTrue(bad.output().contains("--log-level: unknown level 'loud'"), bad.output());
     }
 }

@@ -3,6 +3,7 @@ package io.pharos.gtm;
 import io.pharos.health.event.HealthEvent;
 import io.pharos.health.event.ipc.EventRingWriter;
 import io.pharos.health.testing.Await;
+import io.pharos.health.testing.PomVersion;
 import org.agrona.concurrent.SystemEpochClock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -387,5 +388,13 @@ class GtmSidecarIT {
 
         beating.set(false);
         Await.until(WAIT, "stale heartbeat makes the proxy view unknown", () -> status(s, null).contains("\"view\":\"unknown\""));
+    }
+
+    /** {@code /status.version} is the build's version (the parent pom's), not a placeholder. */
+    @Test
+    void statusNamesTheBuildsVersion() throws Exception {
+        GtmSidecar s = sidecar("");
+        String st = Await.value(WAIT, "a status", () -> status(s, null), body -> !body.isEmpty());
+        assertTrue(st.startsWith("{\"version\":\"" + PomVersion.of(Path.of("..")) + "\","), st);
     }
 }

@@ -11,6 +11,7 @@ import java.nio.file.PathMatcher;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -32,6 +33,8 @@ class DocsLinksTest {
             "docs/configuration.md", "docs/operations.md", "docs/gtm.md", "docs/events.md", "bench/README.md");
     private static final Pattern MARKDOWN_LINK = Pattern.compile("\\]\\(([^)\\s]+)(?:\\s+\"[^\"]*\")?\\)");
     private static final Pattern SCHEME = Pattern.compile("^[a-zA-Z][a-zA-Z0-9+.-]*:");
+    /** {@code docs/gtm.md ("Section")}, {@code docs/operations.md, "Section"}: a page and the heading a reader looks for. */
+    private static final Pattern QUOTED_SECTION = Pattern.compile("((?:docs|bench|docker)/[\\w.-]+\\.md),? *\\(?\"([^\"]+)\"");
     private static final Pattern FILE_NAME = Pattern.compile("(?<![\\w./~$@{-])(?:conf|docs|bench|bin)/[\\w.*/-]*");
 
     @Test
@@ -67,6 +70,74 @@ class DocsLinksTest {
                 "README.md: bench/results/run-*.md",
                 "conf/pharos.conf: docs/absent.md",
                 "docs/present.md: gone.md#top"), found);
+    }
+
+    /**
+     * The heading a pointer names exists: a Markdown link's {@code #anchor}, and a page named with its section
+     * in quotes, {@code docs/gtm.md ("Setting up the DNS server")} or {@code docs/operations.md, "JVM settings"},
+     * in the docs, the launcher and the commands' help texts.
+     */
+    @Test
+    void everyAnchorAndQuotedSectionNamesAHeadingOfItsPage() throws IOException {
+        List<Path> docs = new ArrayList<>(documents(ROOT));
+        for (String source : List.of("bin/pharos", "proxy/src/main/java/io/pharos/proxy/CommandHelp.java",
+                "gtm/src/main/java/io/pharos/gtm/GtmMain.java")) {
+            docs.add(ROOT.resolve(source));
+        }
+        assertEquals(List.of(), missingHeadings(ROOT, docs));
+    }
+
+    @Test
+    void aMissingHeadingIsReported(@TempDir Path repo) throws IOException {
+        Files.createDirectories(repo.resolve("docs"));
+        Files.writeString(repo.resolve("docs/ops.md"), "# Operations\n\n## JVM settings (defaults)\n");
+        Files.writeString(repo.resolve("README.md"), """
+                [ok](docs/ops.md#jvm-settings-defaults), [bad](docs/ops.md#logging), [self](#readme)
+                see docs/ops.md ("JVM settings") and docs/ops.md, "Logging".
+                # Readme
+                """);
+        assertEquals(List.of("README.md: docs/ops.md#logging", "README.md: docs/ops.md \"Logging\""),
+                missingHeadings(repo, List.of(repo.resolve("README.md"))));
+    }
+
+    /** One {@code file: target} line per anchor or quoted section in {@code docs} that its page has no heading for. */
+    static List<String> missingHeadings(Path root, List<Path> docs) throws IOException {
+        Set<String> out = new LinkedHashSet<>();
+        for (Path doc : docs) {
+            String text = Files.readString(doc);
+            String name = root.relativize(doc).toString();
+            Matcher link = MARKDOWN_LINK.matcher(text);
+            while (name.endsWith(".md") && link.find()) {
+                String target = link.group(1);
+                int hash = target.indexOf('#');
+                if (hash < 0 || SCHEME.matcher(target).find()) {
+                    continue;
+                }
+                Path page = hash == 0 ? doc : doc.getParent().resolve(target.substring(0, hash));
+                String anchor = target.substring(hash + 1);
+                if (Files.isRegularFile(page) && headings(page).stream().map(DocsLinksTest::anchor).noneMatch(anchor::equals)) {
+                    out.add(name + ": " + target);
+                }
+            }
+            Matcher section = QUOTED_SECTION.matcher(text);
+            while (section.find()) {
+                Path page = root.resolve(section.group(1));
+                String title = section.group(2);
+                if (Files.isRegularFile(page) && headings(page).stream().noneMatch(h -> h.startsWith(title))) {
+                    out.add(name + ": " + section.group(1) + " \"" + title + "\"");
+                }
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    private static List<String> headings(Path page) throws IOException {
+        return Files.readAllLines(page).stream().filter(l -> l.startsWith("#")).map(l -> l.replaceFirst("^#+\\s*", "").trim()).toList();
+    }
+
+    /** GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens. */
+    static String anchor(String heading) {
+        return heading.toLowerCase(Locale.ROOT).replaceAll("[^\\p{L}\\p{N} _-]", "").replace(' ', '-');
     }
 
     /** README.md, every page under docs/, bench/README.md, docker/README.md and conf/*.conf that exist. */

@@ -1,6 +1,7 @@
 package io.pharos.proxy.admin;
 
 import io.pharos.health.HealthState;
+import io.pharos.health.PharosVersion;
 import io.pharos.proxy.cluster.Backend;
 import io.pharos.proxy.cluster.ClusterMember;
 import io.pharos.proxy.cluster.ClusterSnapshot;
@@ -23,8 +24,7 @@ final class AdminJson {
 
     static String status(AdminView rt) {
         StringBuilder sb = new StringBuilder("{\"version\":");
-        String version = AdminJson.class.getPackage().getImplementationVersion();
-        quote(sb, version == null ? "dev" : version);
+        quote(sb, PharosVersion.current());
         sb.append(",\"uptimeSeconds\":").append(Duration.between(rt.started(), Instant.now()).toSeconds());
         sb.append(",\"serving\":").append(rt.isServing());
         sb.append(",\"configFile\":");

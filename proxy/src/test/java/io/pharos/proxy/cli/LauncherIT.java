@@ -1,6 +1,7 @@
 package io.pharos.proxy.cli;
 
 import io.pharos.health.testing.Await;
+import io.pharos.health.testing.PomVersion;
 import io.pharos.proxy.continuity.journal.Journal;
 import io.pharos.proxy.continuity.journal.JournalRecord;
 import io.pharos.proxy.continuity.journal.JournalSettings;
@@ -20,6 +21,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.jar.JarFile;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -92,32 +94,101 @@ class LauncherIT {
         assertTrue(usage.output().contains("usage: pharos proxy -c FILE"), usage.output());
     }
 
+    /**
+     * {@code bin/pharos demo}: round-robin over three backends, and its admin API on the port it prints:
+     * {@code /status} names the build's version and a drain through it takes demo-2 out; {@code -v} prints
+     * Pharos's debug lines.
+     */
     @Test
-    void demoBalancesOverThreeBackendsAndStopsOnSigterm() throws Exception {
+    void demoBalancesOverThreeBackendsServesItsAdminApiAndStopsOnSigterm() throws Exception {
         int port = ProxyProcess.freePort();
-        Process p = new ProcessBuilder(ROOT.resolve("bin/pharos").toString(), "demo", "--port", Integer.toString(port))
-                .directory(ROOT.toFile()).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        int adminPort = ProxyProcess.freePort();
+        Path log = Files.createTempFile("pharos-demo", ".log");
+        Process p = new ProcessBuilder(ROOT.resolve("bin/pharos").toString(), "demo", "--port", Integer.toString(port),
+                "--admin-port", Integer.toString(adminPort), "-v")
+                .directory(ROOT.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {
             HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
             Set<String> names = new HashSet<>();
             Await.until(Duration.ofSeconds(60), "answers from three demo backends", () -> {
                 try {
-                    HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
-                            .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
-                    assertEquals(200, r.statusCode());
-                    names.add(r.body().split(" ")[2]);
+                    names.add(demoBackendOf(client, port));
                 } catch (java.io.IOException notYet) {
-                    assertTrue(p.isAlive(), "demo exited early");
+                    assertTrue(p.isAlive(), "demo exited early: " + Files.readString(log));
                 }
                 return names.size() >= 3;
             });
             assertEquals(Set.of("demo-1", "demo-2", "demo-3"), names);
-            new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).start().waitFor();
-            assertTrue(p.waitFor(20, TimeUnit.SECONDS), "demo stopped on SIGTERM");
-            assertEquals(0, p.exitValue());
+
+            String admin = "http://127.0.0.1:" + adminPort;
+            String version = PomVersion.of(ROOT);
+            String out = Files.readString(log);
+            assertTrue(out.contains("pharos demo: admin API on " + admin + "/"), out);
+            assertTrue(out.contains("FINE io.pharos.proxy.Main: pharos " + version + ", log levels io.pharos=FINE"), out);
+            HttpResponse<String> status = client.send(HttpRequest.newBuilder(URI.create(admin + "/status")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, status.statusCode());
+            assertTrue(status.body().startsWith("{\"version\":\"" + version + "\","), status.body());
+            HttpResponse<String> drain = client.send(HttpRequest.newBuilder(URI.create(admin + "/clusters/app/backends/demo-2/drain"))
+                    .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, drain.statusCode(), drain.body());
+            Set<String> afterDrain = new HashSet<>();
+            for (int i = 0; i < 6; i++) {
+                afterDrain.add(demoBackendOf(client, port));
+            }
+            assertEquals(Set.of("demo-1", "demo-3"), afterDrain);
+
+            assertExitsZeroOnSigterm(p, "demo", log);
         } finally {
             p.destroyForcibly();
+            Files.deleteIfExists(log);
         }
+    }
+
+    /** One GET through the demo proxy; the name of the backend that answered. */
+    private static String demoBackendOf(HttpClient client, int port) throws Exception {
+        HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
+                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode());
+        return r.body().split(" ")[2];
+    }
+
+    /** {@code bin/pharos --version} prints the build's version, and every jar this build packaged carries it in its manifest. */
+    @Test
+    void versionIsTheBuildsVersion() throws Exception {
+        String version = PomVersion.of(ROOT);
+        Result r = run(Duration.ofSeconds(60), "--version");
+        assertEquals(0, r.exit(), r.output());
+        assertTrue(r.output().startsWith("pharos " + version + "\njava "), r.output());
+        for (String module : List.of("health", "proxy")) {
+            Path jar = ROOT.resolve(module + "/target/pharos-" + module + "-" + version + ".jar");
+            try (JarFile j = new JarFile(jar.toFile())) {
+                assertEquals(version, j.getManifest().getMainAttributes().getValue("Implementation-Version"), jar.toString());
+            }
+        }
+    }
+
+    /** {@code bin/pharos COMMAND --help}: exit 0 and the command's own usage, options and exit codes on stdout. */
+    @Test
+    void everyCommandExplainsItself() throws Exception {
+        for (String command : List.of("proxy", "check", "demo", "demo continuity", "events", "journal", "kv")) {
+            List<String> args = new java.util.ArrayList<>(List.of(command.split(" ")));
+            args.add("--help");
+            Result r = run(Duration.ofSeconds(60), args.toArray(String[]::new));
+            assertEquals(0, r.exit(), command + ": " + r.output());
+            assertTrue(r.output().startsWith("usage: pharos " + command), command + ": " + r.output());
+            assertTrue(r.output().contains("\nexit: "), command + ": " + r.output());
+        }
+        Result top = run(Duration.ofSeconds(60), "--help");
+        assertEquals(0, top.exit(), top.output());
+        assertTrue(top.output().contains("pharos --version") && top.output().contains("--log-level SPEC"), top.output());
+    }
+
+    @Test
+    void aBadLogLevelExitsTwoNamingIt() throws Exception {
+        Result r = run(Duration.ofSeconds(60), "check", "-c", "conf/pharos.conf", "--log-level", "loud");
+        assertEquals(2, r.exit(), r.output());
+        assertTrue(r.output().contains("pharos: --log-level: unknown level 'loud' (expected: off, error, warn, info, debug, trace)"), r.output());
     }
 
     /** {@code bin/pharos demo continuity}: a write to region zurich is read back from region frankfurt. */
